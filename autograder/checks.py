@@ -1,0 +1,75 @@
+"""Assertions whose failure text a student can act on.
+
+Every message says what was checked, expected vs got, what to look at, and a
+short reproduction. Tolerances come from one table keyed by dtype.
+"""
+from __future__ import annotations
+
+import torch
+
+# (rtol, atol) by the dtype of the student's result. float32 sums over a few
+# thousand terms carry ~1e-6 relative rounding error; 1e-4 leaves a wide margin
+# while every bug in the catalogue is off by far more (>= 1e-2 relative).
+TOLERANCES = {
+    torch.float16: (1e-2, 1e-3),
+    torch.bfloat16: (1.6e-2, 1e-3),
+    torch.float32: (1e-4, 1e-4),
+    torch.float64: (1e-7, 1e-7),
+}
+
+
+def _summary(t) -> str:
+    if not isinstance(t, torch.Tensor):
+        return f"{type(t).__name__} {t!r}"[:120]
+    if t.numel() == 1:
+        return f"{t.item():.6g}" + ("" if t.dim() == 0 else f" (shape {tuple(t.shape)})")
+    return f"tensor of shape {tuple(t.shape)}, {t.dtype}"
+
+
+def fail(what: str, expected, got, hint: str = "", repro: str = "") -> None:
+    parts = [f"{what}: expected {expected}, got {got}."]
+    if hint:
+        parts.append(hint)
+    if repro:
+        parts.append(f"Reproduce: {repro}")
+    raise AssertionError(" ".join(parts))
+
+
+def expect(condition: bool, what: str, expected, got, hint: str = "", repro: str = "") -> None:
+    if not condition:
+        fail(what, expected, got, hint, repro)
+
+
+def expect_tensor(value, what: str, shape=None, hint: str = "", repro: str = "") -> torch.Tensor:
+    """``value`` is a tensor (of ``shape`` when given); returns it."""
+    if not isinstance(value, torch.Tensor):
+        fail(what, "a torch.Tensor" + (f" of shape {tuple(shape)}" if shape is not None else ""),
+             f"{type(value).__name__}", hint or "Return a tensor, as the docstring says.", repro)
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        fail(what, f"shape {tuple(shape)}", f"shape {tuple(value.shape)}",
+             hint or "Check the reduction (a loss is a 0-d sum) and the layer widths.", repro)
+    return value
+
+
+def assert_close(actual, expected: torch.Tensor, what: str, hint: str = "", repro: str = "") -> None:
+    """``actual`` matches the oracle ``expected`` within the dtype's tolerance."""
+    actual = expect_tensor(actual, what, expected.shape, repro=repro)
+    if not actual.is_floating_point():
+        fail(what, f"a floating-point tensor like {_summary(expected)}", f"dtype {actual.dtype}", hint, repro)
+    rtol, atol = TOLERANCES[actual.dtype]
+
+    def msg(stats: str) -> str:
+        head = f"{what}: expected {_summary(expected)}, got {_summary(actual.to(expected.dtype))}."
+        detail = "" if actual.numel() == 1 else " " + " ".join(stats.split("\n")[1:4])
+        tail = (f" {hint}" if hint else "") + (f" Reproduce: {repro}" if repro else "")
+        return head + detail + tail
+
+    torch.testing.assert_close(actual.to(expected.dtype), expected, rtol=rtol, atol=atol,
+                               check_dtype=False, msg=msg)
+
+
+def repro_tensor(t: torch.Tensor) -> str:
+    """A short, copy-pasteable description of an input tensor."""
+    if t.numel() <= 6:
+        return f"torch.tensor({[round(v, 4) for v in t.flatten().tolist()]}).reshape{tuple(t.shape)}"
+    return f"<{tuple(t.shape)} tensor, mean {t.float().mean():.3g}, std {t.float().std():.3g}>"

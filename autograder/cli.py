@@ -1,0 +1,73 @@
+"""Command line: parses arguments and delegates; all printing of reports is in report.py.
+
+    python -m autograder [SUBMISSION] [--assignment NAME ...] [--json PATH]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from autograder import ASSIGNMENTS
+
+
+def grade_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder", description="Grade a submission: a folder, one assignment .py file, or a .zip.")
+    parser.add_argument("submission", nargs="?", default=None,
+                        help="folder, .py file or .zip (default: the checkout's assignment/ folder)")
+    parser.add_argument("--assignment", "-a", action="append", choices=ASSIGNMENTS,
+                        help="grade only this assignment (repeatable)")
+    parser.add_argument("--json", metavar="PATH", help="write Gradescope's results.json here")
+    parser.add_argument("-k", dest="keyword", help="only items matching this pytest -k expression")
+    args = parser.parse_args(argv)
+
+    from autograder.api import GRADED, grade
+    from autograder.report import render_text, to_gradescope
+    from autograder.submission import BadSubmission
+
+    submission = args.submission or str(GRADED.parent.parent / "assignment")
+    progress = _Progress() if sys.stderr.isatty() else None
+    try:
+        report = grade(submission, args.assignment, progress=progress, keyword=args.keyword)
+    except (BadSubmission, ValueError) as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if progress:
+            progress.close()
+    print(render_text(report))
+    if args.json:
+        try:
+            Path(args.json).write_text(json.dumps(to_gradescope(report), indent=2))
+        except OSError as exc:
+            print(f"autograder: cannot write {args.json}: {exc.strerror}", file=sys.stderr)
+            return 2
+    return 0
+
+
+class _Progress:
+    """One status line on stderr while grading runs."""
+
+    def __init__(self):
+        self.done = 0
+
+    def __call__(self, result):
+        self.done += 1
+        sys.stderr.write(f"\r\033[Kgrading {result.assignment}.py  {self.done} items done")
+        sys.stderr.flush()
+
+    def close(self):
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+COMMANDS = {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
+    return grade_main(argv)

@@ -1,0 +1,247 @@
+"""The parent's one narrow gateway to submitted code.
+
+``Gateway`` starts a worker subprocess (``worker.py``) on first use and sends it
+requests: call a function, construct an object and get a ``Remote`` handle,
+call the handle's methods, read an attribute, run trusted course code on a
+handle. Tensors go in and come out; each call carries its seed and deadline.
+A worker that raises turns into a ``SubmissionError``; one that exits, hangs or
+dies is killed and replaced by a fresh worker on the next call (handles from
+the old one are then gone). The worker's stdout/stderr is drained by threads
+and capped.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from autograder import protocol
+from autograder.errors import SubmissionError
+from autograder.limits import Limits
+
+PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+
+
+class _Drain(threading.Thread):
+    """Reads a pipe to its end, keeping at most ``cap`` bytes."""
+
+    def __init__(self, fd: int, cap: int):
+        super().__init__(daemon=True)
+        self.fd, self.cap, self.kept, self.dropped = fd, cap, bytearray(), 0
+
+    def run(self):
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            room = self.cap - len(self.kept)
+            self.kept += chunk[: max(room, 0)]
+            self.dropped += max(len(chunk) - max(room, 0), 0)
+        os.close(self.fd)
+
+
+class Remote:
+    """A handle on an object that lives in the worker (a model, a dataset)."""
+
+    def __init__(self, gateway: "Gateway", ref: dict, label: str, generation: int):
+        self._gateway, self._ref, self._label, self._generation = gateway, ref, label, generation
+
+    @property
+    def type_name(self) -> str:
+        return self._ref["__type__"]
+
+    def call(self, name: str, *args, seed: int = 0, timeout: float | None = None, grad=None, **kwargs):
+        return self._gateway._request(
+            {"op": "method", "handle": self._ref["__handle__"], "name": name, "args": list(args),
+             "kwargs": kwargs, "seed": seed, "grad": grad},
+            f"{self._label}.{name}", timeout, self._generation)
+
+    def get(self, name: str):
+        return self._gateway._request(
+            {"op": "getattr", "handle": self._ref["__handle__"], "name": name},
+            f"{self._label}.{name}", None, self._generation)
+
+    def __call__(self, *args, **kwargs):
+        return self.call("forward", *args, **kwargs)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+
+    def wire(self) -> dict:
+        return self._ref
+
+
+class Gateway:
+    def __init__(self, submission_dir: str | os.PathLike, limits: Limits | None = None):
+        self.submission_dir = str(Path(submission_dir).resolve())
+        self.limits = limits or Limits()
+        self.proc: subprocess.Popen | None = None
+        self.generation = 0
+        self.starts = 0
+        self._drains: list[_Drain] = []
+        self._old_output = ""
+
+    # -- public API ------------------------------------------------------------
+    def call(self, target: str, *args, seed: int = 0, timeout: float | None = None, grad=None, **kwargs):
+        """Call submitted function ``target`` ("vae.kl_divergence")."""
+        return self._request({"op": "call", "target": target, "args": list(args), "kwargs": kwargs,
+                              "seed": seed, "grad": grad}, target, timeout)
+
+    def new(self, target: str, *args, seed: int = 0, timeout: float | None = None, **kwargs) -> Remote:
+        """Construct submitted class ``target`` ("vae.Autoencoder"); return its handle."""
+        return self._request({"op": "new", "target": target, "args": list(args), "kwargs": kwargs,
+                              "seed": seed}, f"{target}(...)", timeout)
+
+    def trusted(self, target: str, *args, seed: int = 0, timeout: float | None = None, label: str = "", **kwargs):
+        """Run trusted course code ``target`` ("autograder.probes:describe") in the worker."""
+        return self._request({"op": "trusted", "target": target, "args": list(args), "kwargs": kwargs,
+                              "seed": seed}, label or target, timeout)
+
+    def output(self) -> str:
+        """Everything the worker(s) printed so far, capped."""
+        text = self._old_output
+        for drain in self._drains:
+            text += drain.kept.decode(errors="replace")
+            if drain.dropped:
+                text += f"\n[... {drain.dropped} more bytes of output dropped]\n"
+        return text
+
+    def close(self):
+        self._kill()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- worker life -------------------------------------------------------------
+    def _start(self):
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        out_r, out_w = os.pipe()
+        config = {"submission": self.submission_dir, "threads": self.limits.threads}
+        code = (f"import sys; sys.path.insert(0, {PACKAGE_ROOT!r}); "
+                f"from autograder.worker import main; main({json.dumps(config)!r}, {req_r}, {rep_w})")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", code],
+            stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(req_r, rep_w),
+            start_new_session=True, cwd=self.submission_dir, env=self.limits.worker_env(),
+            preexec_fn=self.limits.apply_in_child,
+        )
+        for fd in (req_r, rep_w, out_w):
+            os.close(fd)
+        self.req_w, self.rep_r = req_w, rep_r
+        drain = _Drain(out_r, self.limits.output_cap)
+        drain.start()
+        self._drains.append(drain)
+        self.generation += 1
+        self.starts += 1
+        reply = self._read(self.limits.start_timeout, "starting the grader's worker")
+        if "ready" not in reply:
+            raise SubmissionError("harness", f"worker did not start: {reply!r}", call="start-up")
+
+    def _kill(self):
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        for fd in (self.req_w, self.rep_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        for drain in self._drains:
+            drain.join(timeout=1)
+        self.proc = None
+
+    def _died(self) -> str:
+        code = self.proc.wait(timeout=5) if self.proc else None
+        if code is not None and code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exit status {code}"
+
+    # -- requests ----------------------------------------------------------------
+    def _read(self, timeout: float, call: str):
+        deadline = time.monotonic() + timeout
+
+        def wait(fd):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+
+        try:
+            return protocol.read_frame(self.rep_r, wait)
+        except TimeoutError:
+            self._kill()
+            raise SubmissionError("timeout", f"{timeout:g} s", call=call) from None
+        except (EOFError, OSError):
+            how = self._died()
+            self._kill()
+            raise SubmissionError("crashed", how, call=call) from None
+        except protocol.ProtocolError as exc:
+            self._kill()
+            raise SubmissionError("protocol", str(exc), call=call) from None
+
+    def _request(self, message: dict, call: str, timeout: float | None, generation: int | None = None):
+        if self.proc is not None and self.proc.poll() is not None:
+            self._kill()
+        if self.proc is None:
+            self._start()
+        if generation is not None and generation != self.generation:
+            raise SubmissionError("crashed", "an earlier failure restarted it, so this object is gone", call=call)
+        message = {k: _wire(v) for k, v in message.items() if v is not None}
+        try:
+            protocol.write_frame(self.req_w, message)
+        except OSError:
+            how = self._died()
+            self._kill()
+            raise SubmissionError("crashed", how, call=call) from None
+        reply = self._read(timeout or self.limits.call_timeout, call)
+        if not isinstance(reply, dict) or ("value" not in reply and "error" not in reply):
+            self._kill()
+            raise SubmissionError("protocol", "malformed reply", call=call)
+        if "error" in reply:
+            err = reply["error"]
+            raise SubmissionError(err["kind"], err["message"], exc_type=err["type"], where=err["where"], call=call)
+        return self._unwire(reply["value"], call)
+
+    def _unwire(self, obj, label: str):
+        if protocol.is_handle_ref(obj):
+            return Remote(self, obj, label.removesuffix("(...)"), self.generation)
+        if isinstance(obj, list):
+            return [self._unwire(o, label) for o in obj]
+        if isinstance(obj, tuple):
+            return tuple(self._unwire(o, label) for o in obj)
+        if isinstance(obj, dict):
+            return {k: self._unwire(v, label) for k, v in obj.items()}
+        return obj
+
+
+def _wire(obj):
+    if isinstance(obj, Remote):
+        return obj.wire()
+    if isinstance(obj, list):
+        return [_wire(o) for o in obj]
+    if isinstance(obj, tuple):
+        return tuple(_wire(o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _wire(v) for k, v in obj.items()}
+    return obj

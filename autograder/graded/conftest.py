@@ -1,0 +1,73 @@
+"""Fixtures shared by every graded item.
+
+The submission folder comes from ``AUTOGRADER_SUBMISSION`` (the CLI sets it;
+plain ``pytest autograder`` grades the checkout's ``assignment/`` folder).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from autograder.errors import SubmissionError
+from autograder.gateway import Gateway
+from autograder.limits import Limits
+from autograder.plugin import ScoreCollector
+from autograder.rubric import assignment_of
+
+# One hypothesis profile for grading: derandomized (same examples every run),
+# no example database, no per-example deadline (the gateway has its own).
+settings.register_profile(
+    "grading", derandomize=True, database=None, deadline=None, max_examples=25, print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+settings.load_profile("grading")
+
+DEFAULT_SUBMISSION = Path(__file__).resolve().parents[2] / "assignment"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "rubric(id, points, visibility): a graded rubric item")
+    if not any(isinstance(p, ScoreCollector) for p in config.pluginmanager.get_plugins()):
+        config.pluginmanager.register(ScoreCollector(), "autograder-score")
+
+
+def _collector(config) -> ScoreCollector | None:
+    for plugin in config.pluginmanager.get_plugins():
+        if isinstance(plugin, ScoreCollector):
+            return plugin
+    return None
+
+
+@pytest.fixture(scope="session")
+def submission_dir() -> Path:
+    return Path(os.environ.get("AUTOGRADER_SUBMISSION", DEFAULT_SUBMISSION)).resolve()
+
+
+@pytest.fixture(scope="session")
+def gateway(submission_dir, pytestconfig):
+    gw = Gateway(submission_dir, Limits.from_env())
+    collector = _collector(pytestconfig)
+    if collector is not None:
+        collector.gateways.append(gw)
+    yield gw
+    gw.close()
+
+
+@pytest.fixture(autouse=True)
+def _assignment_present(request, submission_dir):
+    """Every item of a missing file fails with the word 'missing'."""
+    name = assignment_of(request.node.path)
+    if not (submission_dir / f"{name}.py").is_file():
+        raise SubmissionError("missing", f"{name}.py is missing from the submission")
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """The embedded digits set as flat tensors: dict of x_train (N, 784), y_train, x_test, y_test."""
+    from course.data import load_images
+
+    x_train, y_train = load_images("digits", train=True)
+    x_test, y_test = load_images("digits", train=False)
+    return {"x_train": x_train.flatten(1), "y_train": y_train, "x_test": x_test.flatten(1), "y_test": y_test}

@@ -1,0 +1,111 @@
+"""B.1 (25 points): reconstruction_loss, kl_divergence and loss_function."""
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+
+from autograder import oracles
+from autograder.calibration import KL_MONTE_CARLO
+from autograder.checks import assert_close, expect, expect_tensor, repro_tensor
+from autograder.rubric import item
+from autograder.strategies import gaussian_params
+
+GEN = torch.Generator().manual_seed(3)
+P = torch.rand(16, 784, generator=GEN) * 0.98 + 0.01               # decoder means in (0.01, 0.99)
+X_BINARY = (torch.rand(16, 784, generator=GEN) < 0.3).float()      # binarized pixels
+X_GREY = torch.rand(16, 784, generator=GEN)                        # grey pixels, as in MNIST
+BCE_HINT = ("reconstruction_loss(recon_x, x) is -sum[x log recon_x + (1 - x) log(1 - recon_x)]: "
+            "prediction first, target second, summed (not averaged) over batch and pixels.")
+KL_HINT = ("Per dimension KL = 0.5 * (mu^2 + exp(logvar) - 1 - logvar); logvar is log sigma^2, "
+           "so sigma^2 = exp(logvar). Sum over batch and dimensions.")
+
+
+@item("B.1a", 6)
+def test_reconstruction_loss(gateway):
+    """reconstruction_loss equals -sum log Bernoulli(x; p) and F.binary_cross_entropy(sum)"""
+    for name, x in (("binary", X_BINARY), ("grey", X_GREY)):
+        got = expect_tensor(gateway.call("vae.reconstruction_loss", P, x), "reconstruction_loss", (),
+                            "The loss is a 0-d tensor: sum over batch and pixels.")
+        expected = oracles.bernoulli_nll(P, x)
+        assert_close(torch.tensor(float(F.binary_cross_entropy(P.double(), x.double(), reduction="sum"))),
+                     expected, "oracle self-check")
+        assert_close(got, expected, f"reconstruction_loss(p, x) for {name} x of shape (16, 784)", BCE_HINT,
+                     "p = 0.01 + 0.98 * torch.rand(16, 784); x = (torch.rand(16, 784) < 0.3).float()")
+
+
+@item("B.1b", 3)
+def test_reconstruction_loss_finite(gateway):
+    """reconstruction_loss stays finite when a probability is exactly 0 or 1"""
+    p = torch.tensor([[0.0, 1.0, 0.0, 1.0, 0.5, 0.25]])
+    x = torch.tensor([[0.0, 1.0, 1.0, 0.0, 1.0, 0.0]])
+    interior = gateway.call("vae.reconstruction_loss", P, X_BINARY)
+    assert_close(interior, oracles.bernoulli_nll(P, X_BINARY), "reconstruction_loss on ordinary inputs", BCE_HINT)
+    got = expect_tensor(gateway.call("vae.reconstruction_loss", p, x), "reconstruction_loss at p in {0, 1}", ())
+    expect(bool(torch.isfinite(got)), "reconstruction_loss(p, x) with p exactly 0 and 1", "a finite value",
+           f"{float(got)}", "Clamp the logs (as F.binary_cross_entropy does at -100) or clamp p into [eps, 1 - eps].",
+           f"p = {repro_tensor(p)}; x = {repro_tensor(x)}")
+
+
+@item("B.1c", 6)
+@given(gaussian_params())
+def test_kl_closed_form(gateway, params):
+    """kl_divergence equals torch.distributions' KL, summed over batch and dimensions"""
+    mu, logvar = params
+    got = expect_tensor(gateway.call("vae.kl_divergence", mu, logvar), "kl_divergence(mu, logvar)", (),
+                        "The KL is a 0-d tensor: the sum over batch and latent dimensions.")
+    assert_close(got, oracles.gaussian_kl(mu, logvar), "kl_divergence(mu, logvar)", KL_HINT,
+                 f"mu = {repro_tensor(mu)}; logvar = {repro_tensor(logvar)}")
+
+
+@item("B.1d", 3)
+def test_kl_monte_carlo(gateway):
+    """kl_divergence agrees with a seeded Monte Carlo estimate of E_q[log q(z) - log p(z)]"""
+    cfg = KL_MONTE_CARLO
+    gen = torch.Generator().manual_seed(cfg["seed"])
+    mu = torch.randn(4, 2, generator=gen)
+    logvar = torch.randn(4, 2, generator=gen) - 0.5
+    got = float(expect_tensor(gateway.call("vae.kl_divergence", mu, logvar), "kl_divergence(mu, logvar)", ()))
+    mean, stderr = oracles.gaussian_kl_monte_carlo(mu, logvar, cfg["samples"], cfg["seed"])
+    z = abs(got - float(mean)) / float(stderr)
+    expect(z < cfg["z_max"], "kl_divergence against a Monte Carlo estimate with "
+           f"{cfg['samples']:,} samples", f"{float(mean):.4f} +- {cfg['z_max']} x {float(stderr):.4f}",
+           f"{got:.4f} ({z:.1f} standard errors away)", KL_HINT,
+           f"mu = {repro_tensor(mu)}; logvar = {repro_tensor(logvar)}")
+
+
+@item("B.1e", 3)
+@given(gaussian_params(max_batch=4, max_dim=4))
+def test_kl_properties(gateway, params):
+    """kl_divergence is non-negative, zero only at N(0, I), additive over batch and dimensions"""
+    mu, logvar = params
+    repro = f"mu = {repro_tensor(mu)}; logvar = {repro_tensor(logvar)}"
+    kl = float(gateway.call("vae.kl_divergence", mu, logvar))
+    expect(kl >= -1e-5, "kl_divergence(mu, logvar)", "a non-negative value", f"{kl:.6g}",
+           "A KL divergence is never negative: check the sign of every term.", repro)
+    zero = float(gateway.call("vae.kl_divergence", torch.zeros_like(mu), torch.zeros_like(logvar)))
+    expect(abs(zero) < 1e-5, "kl_divergence at mu = 0, logvar = 0 (q is the prior)", "0", f"{zero:.6g}",
+           "Each dimension contributes 0.5 * (0 + 1 - 1 - 0) = 0 there.", repro)
+    if bool((mu.abs() > 0.1).any() | (logvar.abs() > 0.1).any()):
+        expect(kl > 1e-6, "kl_divergence away from the prior", "a positive value", f"{kl:.6g}", KL_HINT, repro)
+    parts = sum(float(gateway.call("vae.kl_divergence", mu[i:i + 1, j:j + 1], logvar[i:i + 1, j:j + 1]))
+                for i in range(mu.shape[0]) for j in range(mu.shape[1]))
+    expect(abs(parts - kl) <= 1e-4 * max(1.0, abs(kl)), "sum of kl_divergence over single elements",
+           f"the KL of the whole batch, {kl:.6g}", f"{parts:.6g}",
+           "Sum (do not average) over the batch and the latent dimensions.", repro)
+
+
+@item("B.1f", 4)
+def test_loss_function(gateway):
+    """loss_function: 'vae' adds the KL to the reconstruction term, 'ae' is reconstruction only"""
+    gen = torch.Generator().manual_seed(5)
+    mu, logvar = torch.randn(16, 2, generator=gen), torch.randn(16, 2, generator=gen)
+    vae = gateway.new("vae.Autoencoder", "vae")
+    got = expect_tensor(vae.loss_function(P, X_BINARY, mu, logvar), "Autoencoder('vae').loss_function", ())
+    expected = oracles.bernoulli_nll(P, X_BINARY) + oracles.gaussian_kl(mu, logvar)
+    assert_close(got, expected, "Autoencoder('vae').loss_function(recon_x, x, mu, logvar)",
+                 "For 'vae' return reconstruction_loss(recon_x, x) + kl_divergence(mu, logvar), both sums.")
+    ae = gateway.new("vae.Autoencoder", "ae")
+    for args in ((P, X_BINARY), (P, X_BINARY, mu, logvar)):
+        got = expect_tensor(ae.loss_function(*args), "Autoencoder('ae').loss_function", ())
+        assert_close(got, oracles.bernoulli_nll(P, X_BINARY),
+                     f"Autoencoder('ae').loss_function with {len(args)} arguments",
+                     "For 'ae' return reconstruction_loss(recon_x, x) only; ignore mu and logvar.")

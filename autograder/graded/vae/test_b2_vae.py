@@ -1,0 +1,107 @@
+"""B.2 (25 points): the VAE's logvar head, reparameterize, forward, and a training run."""
+import torch
+from scipy import stats
+
+from autograder.calibration import KS_TEST, VAE_SMOKE
+from autograder.checks import assert_close, expect, expect_tensor
+from autograder.rubric import item
+
+X = torch.rand(32, 784, generator=torch.Generator().manual_seed(21))
+REPARAM_HINT = "z = mu + exp(0.5 * logvar) * eps with eps = torch.randn_like(mu): logvar is log sigma^2."
+
+
+@item("B.2a", 4)
+def test_vae_head(gateway, vae):
+    """VAE encoder: a second 512 -> 2 head gives logvar; 807,700 parameters"""
+    info = gateway.trusted("autograder.probes:describe", vae)
+    expect(info["n_params"] == 807_700, "parameter count of Autoencoder('vae')", "807,700",
+           f"{info['n_params']:,} (Linear layers {info['linear']})",
+           "Add one Linear(n_dims_hidden, n_dims_code) head for logvar on top of the AE layers.")
+    out = vae.encode(X)
+    expect(isinstance(out, tuple) and len(out) == 2, "Autoencoder('vae').encode(x)", "a tuple (mu, logvar)",
+           type(out).__name__)
+    mu = expect_tensor(out[0], "mu from encode", (32, 2))
+    logvar = expect_tensor(out[1], "logvar from encode", (32, 2))
+    expect(not torch.allclose(mu, logvar), "mu and logvar from encode", "two different heads",
+           "the same values twice", "logvar needs its own Linear layer.")
+
+
+@item("B.2b", 5)
+def test_reparameterize_gradients(gateway, vae):
+    """reparameterize has exact gradients: dz/dmu = 1, dz/dlogvar = (z - mu) / 2 (float64)"""
+    gen = torch.Generator().manual_seed(22)
+    mu = torch.randn(64, 2, generator=gen, dtype=torch.float64)
+    logvar = torch.randn(64, 2, generator=gen, dtype=torch.float64)
+    out = vae.call("reparameterize", mu, logvar, seed=3, grad={"wrt": [0, 1]})
+    z, (d_mu, d_logvar) = out["value"], out["grads"]
+    expect_tensor(z, "reparameterize(mu, logvar)", (64, 2))
+    expect(d_mu is not None and d_logvar is not None, "gradients of z w.r.t. mu and logvar", "both present",
+           f"d/dmu {'missing' if d_mu is None else 'ok'}, d/dlogvar {'missing' if d_logvar is None else 'ok'}",
+           "Do not detach mu, logvar or the standard deviation: gradients must flow through both.")
+    assert_close(d_mu, torch.ones_like(mu), "dz/dmu", REPARAM_HINT)
+    assert_close(d_logvar, (z - mu) / 2, "dz/dlogvar against (z - mu) / 2", REPARAM_HINT)
+
+
+@item("B.2c", 4)
+def test_reparameterize_distribution(gateway, vae):
+    """reparameterize draws z ~ N(mu, exp(logvar)) (Kolmogorov-Smirnov test)"""
+    n = KS_TEST["draws"]
+    mu = torch.full((n // 2, 2), 1.5)
+    logvar = torch.full((n // 2, 2), float(torch.log(torch.tensor(0.25))))
+    z = expect_tensor(vae.reparameterize(mu, logvar, seed=KS_TEST["seed"]), "reparameterize(mu, logvar)",
+                      tuple(mu.shape))
+    standardized = ((z - 1.5) / 0.5).flatten().double().numpy()
+    result = stats.kstest(standardized, "norm")
+    expect(result.pvalue > KS_TEST["p_min"], f"distribution of {n:,} draws with mu = 1.5, sigma = 0.5",
+           f"N(1.5, 0.25): KS p-value > {KS_TEST['p_min']}",
+           f"p = {result.pvalue:.2g}; sample mean {float(z.mean()):.3f}, std {float(z.std()):.3f}", REPARAM_HINT,
+           "model.reparameterize(torch.full((10000, 2), 1.5), torch.full((10000, 2), math.log(0.25)))")
+
+
+@item("B.2d", 3)
+def test_reparameterize_noise(gateway, vae):
+    """reparameterize draws fresh noise on every call and repeats under torch.manual_seed"""
+    mu, logvar = torch.zeros(8, 2), torch.zeros(8, 2)
+    first, second = gateway.trusted("autograder.probes:call_twice", vae, "reparameterize", mu, logvar)
+    expect(not torch.equal(first, second), "two calls of reparameterize in a row", "different samples",
+           "the same sample twice", "Draw new eps on every call (torch.randn_like), never store or reseed it.")
+    again = vae.reparameterize(mu, logvar, seed=0)
+    expect(torch.equal(vae.reparameterize(mu, logvar, seed=0), again),
+           "reparameterize after the same torch.manual_seed", "identical samples", "different samples",
+           "Use torch's default generator (torch.randn_like), not numpy or a private Generator.")
+
+
+@item("B.2e", 4)
+def test_forward_samples(gateway, vae):
+    """VAE forward decodes a sampled z and returns (recon, mu, logvar) from encode"""
+    out = vae(X, seed=1)
+    expect(isinstance(out, tuple) and len(out) == 3, "Autoencoder('vae').forward(x)", "(recon, mu, logvar)",
+           type(out).__name__)
+    recon, mu, logvar = out
+    expect_tensor(recon, "recon from forward", (32, 784))
+    mu_e, logvar_e = vae.encode(X)
+    assert_close(mu, mu_e, "mu returned by forward", "Return the mu and logvar of self.encode(x).")
+    assert_close(logvar, logvar_e, "logvar returned by forward", "Return the mu and logvar of self.encode(x).")
+    at_mean = vae.decode(mu_e)
+    gap = float((recon - at_mean).abs().max())
+    expect(gap > 1e-5, "recon of forward against decode(mu)", "a reconstruction of a sampled z != mu",
+           f"decode(mu) (largest difference {gap:.2g})", "forward must decode z = reparameterize(mu, logvar).")
+    expect(not torch.equal(vae(X, seed=2)[0], recon), "forward under two seeds", "different reconstructions",
+           "identical ones", "Sample a new z on every forward call.")
+
+
+@item("B.2f", 5)
+def test_vae_learns(metrics):
+    """The VAE learns: loss falls, test ELBO beats the calibrated bound, KL neither zero nor exploding"""
+    m = metrics("vae")
+    expect(m["train_last"] < m["train_first"], "training loss of the VAE", "falling",
+           f"{m['train_first']:.1f} -> {m['train_last']:.1f} nats per image",
+           "Check that forward decodes z = mu + std * eps and that gradients reach mu and logvar.")
+    bound = VAE_SMOKE["vae_test_loss_max"]
+    expect(m["test_loss"] < bound, "negative ELBO of the smoke-trained VAE on the test digits (grader's oracle)",
+           f"below {bound:.1f} nats per image", f"{m['test_loss']:.1f}",
+           "The architecture or forward pass keeps the VAE from learning; compare with A.1 and B.2b-e.")
+    lo, hi = VAE_SMOKE["vae_kl_range"]
+    expect(lo < m["kl"] < hi, "KL term per test image after training", f"between {lo} and {hi} nats",
+           f"{m['kl']:.2f}", "A KL near 0 means the codes ignore x (posterior collapse or logvar misuse); "
+           "a huge KL means logvar or the prior are off.")

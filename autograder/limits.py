@@ -1,0 +1,34 @@
+"""Resource limits for the worker process (configurable, with sane defaults)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass
+class Limits:
+    call_timeout: float = 20.0       # seconds of wall time for one ordinary call
+    train_timeout: float = 120.0     # seconds for one smoke-training call
+    start_timeout: float = 60.0      # seconds for the worker to import torch and report ready
+    output_cap: int = 64 * 1024      # bytes of worker stdout+stderr kept per worker
+    threads: int = 1                 # torch intra-op threads in the worker
+
+    def worker_env(self) -> dict:
+        keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "COURSE_DATA", "SYSTEMROOT")
+        env = {k: os.environ[k] for k in keep if k in os.environ}
+        env.update(OMP_NUM_THREADS=str(self.threads), MKL_NUM_THREADS=str(self.threads),
+                   PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
+        return env
+
+    def apply_in_child(self):
+        """Runs in the forked child before exec."""
+
+    @classmethod
+    def from_env(cls) -> "Limits":
+        """Limits overridden by ``AUTOGRADER_<FIELD>`` environment variables (e.g. AUTOGRADER_CALL_TIMEOUT=30)."""
+        limits = cls()
+        for name, default in vars(cls()).items():
+            raw = os.environ.get(f"AUTOGRADER_{name.upper()}")
+            if raw is not None:
+                setattr(limits, name, type(default)(raw))
+        return limits

@@ -1,0 +1,92 @@
+"""The pytest plugin that turns graded tests into a Report.
+
+Every collected test with a ``rubric`` marker becomes one ItemResult, also when
+it errors in setup or is skipped (then it earns nothing). Failure messages are
+the assertion text of our checks or a SubmissionError's student message; any
+other exception is shown as one line, never as a traceback.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from autograder.errors import SubmissionError
+from autograder.report import ItemResult, Report, render_text
+from autograder.rubric import assignment_of
+
+
+def failure_message(excinfo) -> str:
+    exc = excinfo.value
+    notes = "\n".join(getattr(exc, "__notes__", []) or [])
+    if isinstance(exc, SubmissionError):
+        text = exc.student_message()
+    elif isinstance(exc, AssertionError):
+        text = str(exc).split("\nassert ")[0].strip() or "a check failed"
+    elif isinstance(exc, pytest.skip.Exception):
+        text = f"skipped: {exc.msg}"
+    else:
+        text = (f"the grader could not check this item: your code returned something unexpected "
+                f"({type(exc).__name__}: {str(exc)[:300]}). Compare the return type and shape with the docstring.")
+    if notes and "Falsifying example" in notes:
+        text += "\nReproduce with: " + " ".join(line.strip() for line in notes.splitlines() if line.strip())[:600]
+    return text
+
+
+class ScoreCollector:
+    """Collects rubric items across one pytest session."""
+
+    def __init__(self, public_only: bool = False, progress=None):
+        self.progress = progress
+        self.results: dict[str, ItemResult] = {}
+        self.report: Report | None = None
+        self.public_only = public_only
+        self.started = time.monotonic()
+        self.gateways = []
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items):
+        for it in items:
+            mark = it.get_closest_marker("rubric")
+            if mark is None:
+                continue
+            title = (it.function.__doc__ or it.name).strip().splitlines()[0]
+            self.results[it.nodeid] = ItemResult(
+                assignment=assignment_of(it.path), item_id=mark.kwargs["id"], title=title,
+                points=float(mark.kwargs["points"]), earned=0.0, message="not run",
+                visibility=mark.kwargs.get("visibility", "visible"))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        rep = outcome.get_result()
+        result = self.results.get(item.nodeid)
+        if result is None:
+            return
+        result.seconds += call.duration
+        if call.when == "setup" or result.message == "not run":
+            result.message = ""
+        if rep.passed and call.when == "call" and not result.message:
+            result.earned = result.points
+        elif rep.failed or rep.skipped:
+            result.earned = 0.0
+            if call.excinfo is not None and not result.message:
+                result.message = failure_message(call.excinfo)
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        if self.progress is not None and nodeid in self.results:
+            self.progress(self.results[nodeid])
+
+    def pytest_sessionfinish(self, session):
+        items = list(self.results.values())
+        output = ""
+        for gw in self.gateways:
+            output += gw.output()
+        self.report = Report(items=items, assignments=sorted({i.assignment for i in items}),
+                             public_only=self.public_only, output=output,
+                             seconds=time.monotonic() - self.started)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if self.report is not None and self.report.items:
+            terminalreporter.section("score")
+            terminalreporter.write_line(render_text(self.report))

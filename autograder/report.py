@@ -1,0 +1,101 @@
+"""Scores and their presentation: the Report dataclass, the text report and
+Gradescope's results.json. Pure functions of the results; no grading here."""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import asdict, dataclass, field
+
+from autograder import ASSIGNMENTS
+from autograder.rubric import MANUAL
+
+
+@dataclass
+class ItemResult:
+    assignment: str
+    item_id: str
+    title: str
+    points: float
+    earned: float
+    message: str = ""
+    visibility: str = "visible"
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.earned >= self.points
+
+
+@dataclass
+class Report:
+    items: list[ItemResult] = field(default_factory=list)
+    assignments: list[str] = field(default_factory=list)
+    public_only: bool = False
+    output: str = ""           # what the submission printed (capped)
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(i.earned for i in self.items)
+
+    @property
+    def possible(self) -> float:
+        return sum(i.points for i in self.items if i.assignment != "faces")
+
+    def of(self, assignment: str) -> list[ItemResult]:
+        return [i for i in self.items if i.assignment == assignment]
+
+    def to_dict(self) -> dict:
+        return {"score": self.score, "possible": self.possible, "items": [asdict(i) for i in self.items]}
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def render_text(report: Report, width: int = 92) -> str:
+    lines = []
+    for name in [a for a in ASSIGNMENTS if a in report.assignments]:
+        items = report.of(name)
+        earned, possible = sum(i.earned for i in items), sum(i.points for i in items)
+        bonus = " (bonus)" if name == "faces" else ""
+        lines.append(f"{name}.py{bonus}".ljust(width - 12) + f"{_fmt(earned):>5} / {_fmt(possible)}")
+        for it in items:
+            mark = "PASS" if it.passed else "FAIL"
+            head = f"  {mark} [{_fmt(it.earned):>2}/{_fmt(it.points):>2}] {it.item_id:<6} {it.title}"
+            lines += textwrap.wrap(head, width, subsequent_indent=" " * 23)
+            if it.message and not it.passed:
+                for para in it.message.splitlines():
+                    lines += textwrap.wrap(para, width, initial_indent=" " * 10, subsequent_indent=" " * 10) or [""]
+        for item_id, title in MANUAL.get(name, []):
+            lines.append(f"  ---- [manual] {item_id:<6} {title}"[:width])
+        lines.append("")
+    scope = "public items" if report.public_only else "all items"
+    lines.append(f"Total ({scope}): {_fmt(report.score)} / {_fmt(report.possible)}"
+                 + (" + bonus" if "faces" in report.assignments else ""))
+    return "\n".join(lines)
+
+
+def to_gradescope(report: Report) -> dict:
+    """Gradescope's results.json: score, tests[name, score, max_score, status, output, tags]."""
+    tests = []
+    for it in report.items:
+        tests.append({
+            "name": f"{it.assignment}.py {it.item_id}: {it.title}",
+            "score": it.earned,
+            "max_score": it.points,
+            "status": "passed" if it.passed else "failed",
+            "output": it.message if not it.passed else "",
+            "tags": [it.assignment, it.item_id],
+            "visibility": "visible" if it.visibility == "visible" else "after_published",
+        })
+    for name in report.assignments:
+        for item_id, title in MANUAL.get(name, []):
+            tests.append({"name": f"{name}.py {item_id}: {title} (manual review)", "score": 0, "max_score": 0,
+                          "status": "passed", "output": "Graded by a person, not by the autograder.",
+                          "tags": [name, item_id, "manual"], "visibility": "visible"})
+    out = {"score": report.score, "tests": tests, "execution_time": round(report.seconds, 2),
+           "output": f"{'Public items only. ' if report.public_only else ''}"
+                     f"Score {_fmt(report.score)} / {_fmt(report.possible)}."}
+    if report.output:
+        out["output"] += "\n\nWhat your code printed (capped):\n" + report.output[-4000:]
+    return out

@@ -1,0 +1,99 @@
+"""The grader on vae.py: the reference scores 100, stubs 0, every catalogued
+bug loses its intended item, every differently written correct version keeps
+full marks."""
+import pytest
+
+from autograder.api import grade
+from tests.variants import STUBS, SOLUTIONS, Variant, lost_items, messages
+
+HEAD = "        h = self.encoder_hidden(x)\n        return self.encoder_mu(h), self.encoder_logvar(h)"
+REPARAM = "        std = torch.exp(0.5 * logvar)\n        return mu + std * torch.randn_like(std)"
+KL = "return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())"
+BCE = 'return F.binary_cross_entropy(recon_x, x, reduction="sum")'
+ENC_HIDDEN = "self.encoder_hidden = nn.Sequential(nn.Linear(n_dims_data, n_dims_hidden), nn.ReLU())"
+
+BUGS = [
+    Variant("kl_sign", "vae", [(KL, KL.replace("-0.5", "0.5"))], {"B.1c", "B.1d", "B.1e"}),
+    Variant("kl_missing_half", "vae", [(KL, KL.replace("-0.5 *", "-1.0 *"))], {"B.1c", "B.1d"}),
+    Variant("kl_logvar_as_log_std", "vae",
+            [(KL, "return -0.5 * torch.sum(1 + 2 * logvar - mu.pow(2) - torch.exp(2 * logvar))")], {"B.1c", "B.1d"}),
+    Variant("kl_mean", "vae", [(KL, KL.replace("torch.sum", "torch.mean"))], {"B.1c", "B.1e"}),
+    Variant("exp_logvar_as_std", "vae", [(REPARAM, REPARAM.replace("exp(0.5 * logvar)", "exp(logvar)"))],
+            {"B.2b", "B.2c"}),
+    Variant("std_is_logvar", "vae", [(REPARAM, REPARAM.replace("torch.exp(0.5 * logvar)", "logvar"))],
+            {"B.2b", "B.2c"}),
+    Variant("no_noise", "vae", [(REPARAM, "        return mu")], {"B.2c", "B.2d", "B.2e"}),
+    Variant("uniform_noise", "vae", [(REPARAM, REPARAM.replace("randn_like", "rand_like"))], {"B.2c"}),
+    Variant("detached_std", "vae", [(REPARAM, REPARAM.replace("logvar)\n", "logvar).detach()\n"))], {"B.2b"}),
+    Variant("noise_reseeded", "vae", [(REPARAM, "        torch.manual_seed(0)\n" + REPARAM)], {"B.2d"}),
+    Variant("bce_mean", "vae", [(BCE, BCE.replace('"sum"', '"mean"'))], {"B.1a"}),
+    Variant("bce_swapped", "vae", [(BCE, BCE.replace("(recon_x, x,", "(x, recon_x,"))], {"B.1a"}),
+    Variant("bce_unclamped", "vae",
+            [(BCE, "return -(x * torch.log(recon_x) + (1 - x) * torch.log(1 - recon_x)).sum()")], {"B.1b"}),
+    Variant("kl_forgotten", "vae", [("loss = loss + kl_divergence(mu, logvar)", "loss = loss")], {"B.1f"}),
+    Variant("missing_sigmoid", "vae", [("            nn.Sigmoid(),\n", "")], {"A.1c"}),
+    Variant("missing_relu", "vae", [(ENC_HIDDEN, ENC_HIDDEN.replace(", nn.ReLU()", ""))], {"A.1b"}),
+    Variant("hidden_width_256", "vae", [("n_dims_hidden=512", "n_dims_hidden=256")], {"A.1a", "B.2a"}),
+    Variant("decode_mu", "vae", [("        z = self.reparameterize(mu, logvar)\n        return self.decode(z), mu, logvar",
+                                  "        return self.decode(mu), mu, logvar")], {"B.2e"}),
+    Variant("logvar_head_reused", "vae", [(HEAD, HEAD.replace("self.encoder_logvar(h)", "self.encoder_mu(h)"))],
+            {"B.2a"}),
+    Variant("no_type_check", "vae", [('        if autoencoder_type not in ("ae", "vae"):\n'
+                                      '            raise ValueError(f\'autoencoder_type must be "ae" or "vae", '
+                                      'got {autoencoder_type!r}\')\n', "")], {"A.1e"}),
+    Variant("sigmoid_heads", "vae", [(HEAD, "        h = self.encoder_hidden(x)\n        return "
+                                      "torch.sigmoid(self.encoder_mu(h)), torch.sigmoid(self.encoder_logvar(h))")],
+            {"C.b"}),
+]
+
+CORRECT = [
+    Variant("kl_torch_distributions", "vae", [(KL, "q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))\n"
+                                               "    p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))\n"
+                                               "    return torch.distributions.kl_divergence(q, p).sum()")]),
+    Variant("kl_rearranged", "vae", [(KL, "return 0.5 * (mu ** 2 + torch.exp(logvar) - 1 - logvar).sum()")]),
+    Variant("bce_manual_clamped", "vae",
+            [(BCE, "p = recon_x.clamp(1e-7, 1 - 1e-7)\n    return -(x * torch.log(p) + (1 - x) * torch.log(1 - p)).sum()")]),
+    Variant("rsample", "vae", [(REPARAM, "        return torch.distributions.Normal(mu, torch.exp(0.5 * logvar)).rsample()")]),
+    Variant("separate_layers_functional", "vae", [
+        (ENC_HIDDEN, "self.fc1 = nn.Linear(n_dims_data, n_dims_hidden)"),
+        ("            return self.encoder_mu(self.encoder_hidden(x))", "            return self.encoder_mu(F.relu(self.fc1(x)))"),
+        ("        h = self.encoder_hidden(x)\n", "        h = F.relu(self.fc1(x))\n")]),
+    Variant("split_single_head", "vae", [
+        ("        self.encoder_mu = nn.Linear(n_dims_hidden, n_dims_code)\n",
+         "        self.encoder_mu = nn.Linear(n_dims_hidden, n_dims_code * (2 if autoencoder_type == 'vae' else 1))\n"),
+        ("            self.encoder_logvar = nn.Linear(n_dims_hidden, n_dims_code)\n", "            pass\n"),
+        (HEAD, "        return self.encoder_mu(self.encoder_hidden(x)).chunk(2, dim=-1)")]),
+    Variant("logvar_head_for_both", "vae", [
+        ("        if autoencoder_type == \"vae\":\n            # TODO B.2", "        if True:\n            # TODO B.2")]),
+]
+
+
+def test_reference_full_marks():
+    report = grade(SOLUTIONS, ["vae"])
+    assert report.score == 100, messages(report, "vae")
+    assert [i.item_id for i in report.items if i.visibility == "visible"]
+
+
+def test_stubs_score_zero_without_harness_error():
+    report = grade(STUBS, ["vae"])
+    assert report.score == 0
+    assert all(i.assignment == "vae" for i in report.items)
+    assert all("not implemented" in i.message for i in report.items), messages(report, "vae")
+
+
+@pytest.mark.parametrize("variant", BUGS, ids=lambda v: v.name)
+def test_bug_loses_intended_item(variant, tmp_path):
+    report = grade(variant.write(tmp_path), ["vae"])
+    lost = lost_items(report, "vae")
+    assert variant.lose <= lost, f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n" + messages(report, "vae")
+    assert all(i.message for i in report.of("vae") if not i.passed)
+
+
+@pytest.mark.parametrize("variant", CORRECT, ids=lambda v: v.name)
+def test_correct_variant_full_marks(variant, tmp_path):
+    report = grade(variant.write(tmp_path), ["vae"])
+    assert report.score == 100, messages(report, "vae")
+
+
+def test_catalogue_size():
+    assert len(BUGS) >= 15 and len(CORRECT) >= 5
