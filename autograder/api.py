@@ -36,6 +36,7 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
     with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
         folder = Path(tmp) / "submission"
         found = materialize(submission, folder)
+        _readable_by_worker(Path(tmp), folder)
         if assignments is None:
             is_file = Path(submission).suffix == ".py"
             assignments = found if is_file else available_assignments()
@@ -44,7 +45,8 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
             raise ValueError(f"unknown assignment(s): {', '.join(unknown)}; "
                              f"choose from {', '.join(available_assignments())}")
         _prepare_data()
-        collector = ScoreCollector(progress=progress)
+        public_only = not any(GRADED.glob("*/test_*_hidden.py"))
+        collector = ScoreCollector(public_only=public_only, progress=progress)
         args = [str(GRADED / a) for a in assignments] + [
             "-q", "-p", "no:cacheprovider", "-o", "addopts=", "-o", "console_output_style=classic",
             "--rootdir", str(GRADED.parent.parent), "-W", "ignore"]
@@ -69,6 +71,14 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
         report.assignments = [a for a in assignments]
         report.seconds = time.monotonic() - started
         return report
+
+
+def _readable_by_worker(tmp: Path, folder: Path) -> None:
+    """The worker may run as an unprivileged user: let it traverse and read the submission."""
+    tmp.chmod(0o711)
+    folder.chmod(0o755)
+    for f in folder.iterdir():
+        f.chmod(0o644)
 
 
 def _prepare_data() -> None:

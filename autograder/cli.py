@@ -63,7 +63,25 @@ class _Progress:
         sys.stderr.flush()
 
 
-COMMANDS = {}
+def _batch(argv):
+    from autograder.batch import main as batch_main
+
+    return batch_main(argv)
+
+
+def _release(argv):
+    from autograder.distribute import main_release
+
+    return main_release(argv)
+
+
+def _gradescope(argv):
+    from autograder.distribute import main_gradescope
+
+    return main_gradescope(argv)
+
+
+COMMANDS = {"batch": _batch, "release": _release, "gradescope": _gradescope}
 
 
 def main(argv: list[str] | None = None) -> int:

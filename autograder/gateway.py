@@ -131,14 +131,13 @@ class Gateway:
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
-        config = {"submission": self.submission_dir, "threads": self.limits.threads}
+        config = {"submission": self.submission_dir, **self.limits.worker_config()}
         code = (f"import sys; sys.path.insert(0, {PACKAGE_ROOT!r}); "
                 f"from autograder.worker import main; main({json.dumps(config)!r}, {req_r}, {rep_w})")
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-c", code],
             stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(req_r, rep_w),
             start_new_session=True, cwd=self.submission_dir, env=self.limits.worker_env(),
-            preexec_fn=self.limits.apply_in_child,
         )
         for fd in (req_r, rep_w, out_w):
             os.close(fd)
@@ -148,7 +147,11 @@ class Gateway:
         self._drains.append(drain)
         self.generation += 1
         self.starts += 1
-        reply = self._read(self.limits.start_timeout, "starting the grader's worker")
+        try:
+            reply = self._read(self.limits.start_timeout, "starting the grader's worker")
+        except SubmissionError as exc:
+            raise SubmissionError("harness", f"the worker did not start ({exc.message}); it printed: "
+                                  f"{self.output()[-1500:]}", call="start-up") from None
         if "ready" not in reply:
             raise SubmissionError("harness", f"worker did not start: {reply!r}", call="start-up")
 
@@ -171,6 +174,8 @@ class Gateway:
 
     def _died(self) -> str:
         code = self.proc.wait(timeout=5) if self.proc else None
+        if code == -signal.SIGXCPU:
+            return f"it used up its CPU-time budget of {self.limits.cpu_seconds} s"
         if code is not None and code < 0:
             try:
                 return f"killed by {signal.Signals(-code).name}"

@@ -12,6 +12,18 @@ class Limits:
     start_timeout: float = 60.0      # seconds for the worker to import torch and report ready
     output_cap: int = 64 * 1024      # bytes of worker stdout+stderr kept per worker
     threads: int = 1                 # torch intra-op threads in the worker
+    memory_mb: int = 2048            # address space the worker may add after importing torch
+    cpu_seconds: int = 300           # CPU time of one worker (it serves many items)
+    file_mb: int = 16                # largest file the worker may write (scratch folder only)
+    max_processes: int = 64          # RLIMIT_NPROC once unprivileged (threads count too)
+    sandbox: bool = True             # audit hook, limits, unprivileged user
+
+    def worker_config(self) -> dict:
+        from course.data import data_root
+
+        return {"threads": self.threads, "memory_mb": self.memory_mb, "cpu_seconds": self.cpu_seconds,
+                "file_mb": self.file_mb, "max_processes": self.max_processes, "sandbox": self.sandbox,
+                "data_root": str(data_root())}
 
     def worker_env(self) -> dict:
         keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "COURSE_DATA", "SYSTEMROOT")
@@ -19,9 +31,6 @@ class Limits:
         env.update(OMP_NUM_THREADS=str(self.threads), MKL_NUM_THREADS=str(self.threads),
                    PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
         return env
-
-    def apply_in_child(self):
-        """Runs in the forked child before exec."""
 
     @classmethod
     def from_env(cls) -> "Limits":

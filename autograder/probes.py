@@ -54,3 +54,93 @@ def call_twice(obj, method: str, *args) -> tuple:
 def param_grads(model: nn.Module) -> list:
     """For each parameter: True if its .grad is filled and finite, False otherwise."""
     return [p.grad is not None and bool(torch.isfinite(p.grad).all()) for p in model.parameters()]
+
+
+# -- conv_vae.py ---------------------------------------------------------------------------
+
+
+class IdentityDecoder(nn.Module):
+    """A stand-in decoder for traversals: image m holds its code z[m] in its first ``lat`` pixels
+    (row-major), every other pixel 0; one parameter (a gain of 1) makes the output track gradients."""
+
+    def __init__(self, lat: int, d: int):
+        super().__init__()
+        if d * d < lat:
+            raise ValueError(f"a {d} x {d} image cannot hold {lat} latent values")
+        self.lat, self.d = lat, d
+        self.gain = nn.Parameter(torch.ones(()))
+        self.batches = []  # shapes of the codes decoded, in call order
+
+    def forward(self, z):
+        self.batches.append(tuple(z.shape))
+        pixels = torch.cat([z * self.gain, z.new_zeros(z.shape[0], self.d * self.d - z.shape[1])], dim=1)
+        return pixels.view(-1, 1, self.d, self.d)
+
+
+def identity_decoder(lat: int, d: int) -> IdentityDecoder:
+    """An ``IdentityDecoder``: the grader reads the codes back from the first ``lat`` pixels of each image."""
+    return IdentityDecoder(lat, d)
+
+
+def call_requires_grad(module, name: str, *args) -> dict:
+    """Call ``module.<name>(*args)``; returns {"value": result, "requires_grad": bool} (False for non-tensors)."""
+    out = getattr(module, name)(*args)
+    return {"value": out, "requires_grad": bool(isinstance(out, torch.Tensor) and out.requires_grad)}
+
+
+def bare_instance(module, name: str):
+    """An instance of class ``module.<name>`` whose own ``__init__`` did not run (an empty nn.Module
+    for module classes), so methods that need no attributes can be graded on their own."""
+    cls = getattr(module, name)
+    obj = cls.__new__(cls)
+    if isinstance(obj, nn.Module):
+        nn.Module.__init__(obj)
+    return obj
+
+
+# -- faces.py ------------------------------------------------------------------------------
+
+import operator  # noqa: E402
+
+
+class RangeDataset(torch.utils.data.Dataset):
+    """A map-style dataset of length n whose item i is the int i (plain ints, numpy ints and
+    0-d integer tensors index it; anything out of range raises IndexError)."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):
+        i = operator.index(i)  # TypeError for floats and non-integer tensors
+        if not 0 <= i < self.n:
+            raise IndexError(f"index {i} out of range for a dataset of length {self.n}")
+        return i
+
+
+def range_dataset(n: int) -> RangeDataset:
+    """A ``RangeDataset`` of length n, to hand to ``celeba_subset``: its items name their own positions."""
+    return RangeDataset(n)
+
+
+def subset_info(subset, dataset) -> dict:
+    """What ``celeba_subset`` returned, as plain data.
+
+    {"type", "is_subset", "len", "indices": positions in ``dataset`` (nested Subsets resolved),
+    "of_dataset": whether they index ``dataset``, "items": [subset[k] for k], "error": str}.
+    """
+    info = {"type": type(subset).__qualname__, "is_subset": isinstance(subset, torch.utils.data.Subset),
+            "len": None, "indices": None, "of_dataset": False, "items": None, "error": ""}
+    try:
+        info["len"] = len(subset)
+        if info["is_subset"]:
+            indices, base = [int(i) for i in subset.indices], subset.dataset
+            while isinstance(base, torch.utils.data.Subset):  # a Subset of a Subset: positions in the base
+                indices, base = [int(base.indices[i]) for i in indices], base.dataset
+            info["indices"], info["of_dataset"] = indices, base is dataset
+        info["items"] = [subset[k] for k in range(len(subset))]
+    except Exception as exc:  # noqa: BLE001 - reported to the student by the item
+        info["error"] = f"{type(exc).__name__}: {exc}"[:300]
+    return info

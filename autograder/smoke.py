@@ -57,15 +57,26 @@ def digits(assignment: str, train: bool):
     return x, y
 
 
-def train(model, assignment: str, *, epochs: int, batch_size: int, lr: float, seed: int,
+def train(model, assignment: str, *, epochs: int, batch_size: int, lr: float, seed: int | None = None,
           loss: str | None = None, data=None) -> dict:
     """Train ``model`` for ``epochs``; returns {"train_loss": [...], "test_loss": [...]} per image.
 
     ``data`` is ((x_train, y_train), (x_test, y_test)); the digits shaped for
-    ``assignment`` when omitted.
+    ``assignment`` when omitted. ``seed`` defaults to the seed the gateway sent
+    with the call (the worker seeds torch with it before every call).
     """
+    seed = torch.initial_seed() if seed is None else seed
     train_set, test_set = data if data is not None else (digits(assignment, True), digits(assignment, False))
     history = fit(model, LOSSES[loss or assignment], train_set, test_set, epochs=epochs, batch_size=batch_size,
                   lr=lr, seed=seed, device=torch.device("cpu"), progress=False)
     model.eval()
     return {"train_loss": list(history.train_loss), "test_loss": list(history.test_loss)}
+
+
+def _faces_loss(model, x, y):
+    """faces.py: the negative ELBO of FaceVAE's forward, (B, 3, 64, 64) images, summed."""
+    recon, mu, logvar = model(x)
+    return bce_sum(recon, x) + kl_sum(mu, logvar)
+
+
+LOSSES["faces"] = _faces_loss

@@ -175,6 +175,28 @@ def error_reply(exc: BaseException) -> dict:
 SUBMISSION_ROOT = ""
 
 
+def _harden(config: dict) -> None:
+    import tempfile
+
+    from autograder import sandbox
+
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    scratch = tempfile.mkdtemp(prefix="worker-")
+    sandbox.apply_limits(config["memory_mb"] * 2**20, config["cpu_seconds"], config["file_mb"] * 2**20,
+                         config["max_processes"])
+    needed = [SUBMISSION_ROOT, package_root, config["data_root"], *sandbox.python_roots()]
+    if config.get("drop_privileges", True) and sandbox.drop_privileges(needed):
+        scratch = tempfile.mkdtemp(prefix="worker-")  # one the unprivileged user owns
+    os.environ["TMPDIR"] = tempfile.tempdir = scratch
+    reads = [SUBMISSION_ROOT, os.path.join(package_root, "course"), os.path.join(package_root, "autograder"),
+             config["data_root"], "/dev/null", "/dev/urandom", "/proc/self", "/proc/cpuinfo", "/proc/meminfo",
+             "/sys/devices/system/cpu", "/sys/fs/cgroup", "/etc/localtime", "/usr/share/zoneinfo",
+             *sandbox.python_roots()]
+    denied = [os.path.join(package_root, "autograder", "graded"), os.path.join(package_root, "solutions")]
+    denied = [d for d in denied if not (SUBMISSION_ROOT + "/").startswith(d + "/")]  # grading solutions/ itself
+    sandbox.install_audit_hook(reads, [scratch], denied)
+
+
 def main(config_json: str, request_fd: int, reply_fd: int) -> None:
     global SUBMISSION_ROOT
     from autograder import protocol
@@ -185,6 +207,13 @@ def main(config_json: str, request_fd: int, reply_fd: int) -> None:
     import torch
 
     torch.set_num_threads(int(config.get("threads", 1)))
+    import torch.nn.functional  # noqa: F401 - import what grading needs before the sandbox closes
+    import autograder.probes  # noqa: F401
+    import autograder.smoke  # noqa: F401
+    import torchvision.datasets  # noqa: F401 - loads its native library (dlopen is closed later)
+
+    if config.get("sandbox", True):
+        _harden(config)
     sys.path.insert(0, SUBMISSION_ROOT)
     worker = Worker(SUBMISSION_ROOT)
     protocol.write_frame(reply_fd, {"ready": os.getpid()})

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from autograder.errors import SubmissionError
 from autograder.gateway import Gateway
@@ -18,9 +18,12 @@ from autograder.plugin import ScoreCollector
 from autograder.rubric import assignment_of
 
 # One hypothesis profile for grading: derandomized (same examples every run),
-# no example database, no per-example deadline (the gateway has its own).
+# no example database, no per-example deadline (the gateway has its own), and
+# no shrinking: the first failing example is reported as is, which keeps a
+# failing item as fast as a passing one.
 settings.register_profile(
     "grading", derandomize=True, database=None, deadline=None, max_examples=25, print_blob=False,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 settings.load_profile("grading")
 

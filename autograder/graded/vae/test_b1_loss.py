@@ -45,7 +45,7 @@ def test_reconstruction_loss_finite(gateway):
            f"p = {repro_tensor(p)}; x = {repro_tensor(x)}")
 
 
-@item("B.1c", 6)
+@item("B.1c", 4)
 @given(gaussian_params())
 def test_kl_closed_form(gateway, params):
     """kl_divergence equals torch.distributions' KL, summed over batch and dimensions"""

@@ -10,7 +10,7 @@ X = torch.rand(32, 784, generator=torch.Generator().manual_seed(21))
 REPARAM_HINT = "z = mu + exp(0.5 * logvar) * eps with eps = torch.randn_like(mu): logvar is log sigma^2."
 
 
-@item("B.2a", 4)
+@item("B.2a", 2)
 def test_vae_head(gateway, vae):
     """VAE encoder: a second 512 -> 2 head gives logvar; 807,700 parameters"""
     info = gateway.trusted("autograder.probes:describe", vae)

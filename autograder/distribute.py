@@ -1,0 +1,115 @@
+"""Build what leaves the course staff's hands.
+
+    python -m autograder release OUT          # the student hand-out
+    python -m autograder gradescope OUT.zip   # a Gradescope autograder bundle
+
+The hand-out holds the stubs, the trusted course code, the public graded items
+and the students' README; never solutions/, hidden items or the project's own
+tests. The Gradescope bundle holds the whole grader (hidden items included)
+and the course code, never solutions/.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import stat
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HIDDEN_SUFFIX = "_hidden.py"   # graded/<assignment>/test_*_hidden.py hold the hidden items
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache")
+
+
+def _copy_packages(out: Path, *, hidden: bool) -> None:
+    shutil.copytree(ROOT / "course", out / "course", ignore=IGNORE)
+
+    def ignore(folder, names):
+        skip = set(IGNORE(folder, names))
+        if not hidden:
+            skip |= {n for n in names if n.endswith(HIDDEN_SUFFIX)}
+        return skip
+
+    shutil.copytree(ROOT / "autograder", out / "autograder", ignore=ignore)
+    shutil.copyfile(ROOT / "pyproject.toml", out / "pyproject.toml")
+
+
+def release(out: Path) -> Path:
+    """The student hand-out in folder ``out`` (must not exist yet)."""
+    if out.exists():
+        raise FileExistsError(f"{out} already exists; choose a new folder")
+    out.mkdir(parents=True)
+    _copy_packages(out, hidden=False)
+    shutil.copytree(ROOT / "assignment", out / "assignment", ignore=IGNORE)
+    shutil.copyfile(ROOT / "assignment" / "README.md", out / "README.md")
+    return out
+
+
+SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once when the autograder image is built.
+set -euo pipefail
+apt-get update -qq && apt-get install -y -qq python3 python3-venv python3-pip > /dev/null
+python3 -m venv /autograder/venv
+/autograder/venv/bin/pip install --quiet /autograder/source
+# Build the embedded digits once, as root, so grading only reads them.
+COURSE_DATA=/autograder/data /autograder/venv/bin/python -c "from course.data import load_images; load_images('digits', True); load_images('digits', False)"
+chmod -R a+rX /autograder/data
+# The graded items (hidden ones included) are readable by root only; the worker runs unprivileged.
+GRADED=$(/autograder/venv/bin/python -c "import autograder.api as a; print(a.GRADED)")
+chmod -R go-rwx "$GRADED" /autograder/source/autograder/graded
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every submission. AUTOGRADER_ROOT lets tests use another root.
+set -uo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+PY="${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
+mkdir -p "$ROOT/results"
+cd "$ROOT/source"
+COURSE_DATA="${COURSE_DATA:-$ROOT/data}" "$PY" -m autograder "$ROOT/submission" --json "$ROOT/results/results.json"
+status=$?
+if [ ! -s "$ROOT/results/results.json" ]; then
+  printf '{"score": 0, "tests": [{"name": "Autograder failed", "score": 0, "max_score": 0, "status": "failed", "output": "The grader could not run (exit status %s). Please tell the course staff."}]}\\n' "$status" > "$ROOT/results/results.json"
+fi
+exit 0
+"""
+
+
+def gradescope(zip_path: Path) -> Path:
+    """A Gradescope autograder zip: setup.sh and run_autograder at the top, the grader inside."""
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFREG | 0o755) << 16
+            zf.writestr(info, text)
+        for package in ("autograder", "course"):
+            for path in sorted((ROOT / package).rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                    zf.write(path, path.relative_to(ROOT).as_posix())
+        zf.write(ROOT / "pyproject.toml", "pyproject.toml")
+        zf.write(ROOT / "README.md", "README.md")
+    return zip_path
+
+
+def main_release(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder release",
+                                     description="Write the student hand-out (stubs, course code, public items).")
+    parser.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        print(f"hand-out written to {release(args.out)}")
+    except FileExistsError as exc:
+        print(f"autograder release: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main_gradescope(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder gradescope",
+                                     description="Write a Gradescope autograder bundle (zip).")
+    parser.add_argument("zip", type=Path)
+    args = parser.parse_args(argv)
+    print(f"Gradescope bundle written to {gradescope(args.zip)}")
+    return 0

@@ -1,0 +1,163 @@
+"""CONV.4 (38 points): the VAE's r_loss, kl_loss, gaussian, forward and backward, and a training run."""
+import torch
+from hypothesis import given
+from scipy import stats
+
+from autograder import oracles
+from autograder.calibration import CONV_VAE_SMOKE, KL_MONTE_CARLO, KS_TEST
+from autograder.checks import assert_close, expect, expect_tensor, repro_tensor
+from autograder.graded.conv_vae.configs import call_text
+from autograder.rubric import item
+from autograder.strategies import gaussian_params
+
+GEN = torch.Generator().manual_seed(41)
+X_HAT = torch.rand(4, 1, 28, 28, generator=GEN) * 0.98 + 0.01     # decoder outputs in (0.01, 0.99)
+X_BINARY = (torch.rand(4, 1, 28, 28, generator=GEN) < 0.3).float()  # binarized pixels
+X_GREY = torch.rand(4, 1, 28, 28, generator=GEN)                    # grey pixels, as in Fashion-MNIST
+BCE_HINT = ("r_loss(x_hat, x) is -sum[x log x_hat + (1 - x) log(1 - x_hat)]: the log is of the OUTPUT x_hat "
+            "(first argument), never of the target x; summed (not averaged) over batch and pixels.")
+KL_HINT = ("Per dimension KL = 0.5 * (mu^2 + sigma^2 - 1) - log(sigma): every term but log(sigma) carries "
+           "the 0.5 (the form mu^2 + sigma^2 - log(sigma) - 1/2 drops two halves). Sum over batch and dims.")
+GAUSS_HINT = "z = mu + sigma * eps with eps = torch.randn_like(sigma): sigma is already the standard deviation."
+# forward's loss is checked on a model whose KL is ~8% of the loss (many latent dims), so a loss
+# without its KL term is off by ~800 x the float32 tolerance.
+FORWARD = {"c1": 4, "c2": 4, "lat": 128, "k": 3, "d": 12}
+
+
+@item("CONV.4a", 6)
+@given(gaussian_params())
+def test_kl_closed_form(vae, params):
+    """kl_loss(mu, sigma) equals torch.distributions' KL to N(0, I), summed over batch and dims"""
+    mu, logvar = params
+    sigma = torch.exp(0.5 * logvar)
+    repro = f"mu = {repro_tensor(mu)}; sigma = {repro_tensor(sigma)}"
+    got = expect_tensor(vae.kl_loss(mu, sigma), "kl_loss(mu, sigma)", (),
+                        "The KL is a 0-d tensor: the sum over batch and latent dims.", repro)
+    assert_close(got, oracles.gaussian_kl_from_sigma(mu, sigma), "kl_loss(mu, sigma)", KL_HINT, repro)
+
+
+@item("CONV.4b", 3)
+def test_kl_monte_carlo(vae):
+    """kl_loss agrees with a seeded Monte Carlo estimate of E_q[log q(z) - log p(z)]"""
+    cfg = KL_MONTE_CARLO
+    gen = torch.Generator().manual_seed(cfg["seed"])
+    mu = torch.randn(4, 2, generator=gen)
+    sigma = torch.exp(0.5 * torch.randn(4, 2, generator=gen) - 0.25)
+    got = float(expect_tensor(vae.kl_loss(mu, sigma), "kl_loss(mu, sigma)", ()))
+    mean, stderr = oracles.gaussian_kl_monte_carlo(mu, 2 * torch.log(sigma.double()), cfg["samples"], cfg["seed"])
+    z = abs(got - float(mean)) / float(stderr)
+    expect(z < cfg["z_max"], f"kl_loss against a Monte Carlo estimate with {cfg['samples']:,} samples",
+           f"{float(mean):.4f} +- {cfg['z_max']} x {float(stderr):.4f}", f"{got:.4f} ({z:.1f} standard errors away)",
+           KL_HINT, f"mu = {repro_tensor(mu)}; sigma = {repro_tensor(sigma)}")
+
+
+@item("CONV.4c", 5)
+def test_r_loss(vae):
+    """r_loss(x_hat, x) is the summed BCE of the target x under the output x_hat"""
+    for name, x in (("grey", X_GREY), ("binary", X_BINARY)):
+        got = expect_tensor(vae.r_loss(X_HAT, x), "r_loss(x_hat, x)", (), "The loss is a 0-d tensor: a sum.")
+        assert_close(got, oracles.bernoulli_nll(X_HAT, x), f"r_loss(x_hat, x) for {name} targets x of shape "
+                     "(4, 1, 28, 28)", BCE_HINT,
+                     "x_hat = 0.01 + 0.98 * torch.rand(4, 1, 28, 28); x = torch.rand(4, 1, 28, 28)")
+
+
+@item("CONV.4d", 3)
+def test_r_loss_finite(vae):
+    """r_loss stays finite when an output pixel is exactly 0 or 1"""
+    x_hat = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 0.25]).reshape(1, 1, 2, 3)
+    x = torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0, 0.0]).reshape(1, 1, 2, 3)
+    assert_close(vae.r_loss(X_HAT, X_BINARY), oracles.bernoulli_nll(X_HAT, X_BINARY),
+                 "r_loss on ordinary inputs", BCE_HINT)
+    got = expect_tensor(vae.r_loss(x_hat, x), "r_loss at x_hat in {0, 1}", ())
+    expect(bool(torch.isfinite(got)), "r_loss(x_hat, x) with x_hat exactly 0 and 1", "a finite value",
+           f"{float(got)}", "Clamp the logs (F.binary_cross_entropy clamps them at -100) or clamp x_hat into "
+           "[eps, 1 - eps].", f"x_hat = {repro_tensor(x_hat)}; x = {repro_tensor(x)}")
+
+
+@item("CONV.4e", 4)
+def test_gaussian_gradients(vae):
+    """gaussian has exact gradients: dz/dmu = 1, dz/dsigma = eps = (z - mu) / sigma (float64)"""
+    gen = torch.Generator().manual_seed(42)
+    mu = torch.randn(64, 4, generator=gen, dtype=torch.float64)
+    sigma = torch.exp(torch.randn(64, 4, generator=gen, dtype=torch.float64))
+    out = vae.call("gaussian", mu, sigma, seed=3, grad={"wrt": [0, 1]})
+    z, (d_mu, d_sigma) = out["value"], out["grads"]
+    expect_tensor(z, "gaussian(mu, sigma)", (64, 4))
+    expect(d_mu is not None and d_sigma is not None, "gradients of z with respect to mu and sigma", "both present",
+           f"d/dmu {'missing' if d_mu is None else 'ok'}, d/dsigma {'missing' if d_sigma is None else 'ok'}",
+           "Do not detach mu or sigma: the reparameterization trick lets gradients reach both.")
+    assert_close(d_mu, torch.ones_like(mu), "dz/dmu", GAUSS_HINT)
+    assert_close(d_sigma, (z - mu) / sigma, "dz/dsigma against eps = (z - mu) / sigma", GAUSS_HINT)
+
+
+@item("CONV.4f", 3)
+def test_gaussian_distribution(gateway, vae):
+    """gaussian draws z ~ N(mu, sigma^2), fresh noise per call, repeatable under torch.manual_seed"""
+    n = KS_TEST["draws"]
+    mu, sigma = torch.full((n // 4, 4), 1.5), torch.full((n // 4, 4), 0.5)
+    z = expect_tensor(vae.gaussian(mu, sigma, seed=KS_TEST["seed"]), "gaussian(mu, sigma)", tuple(mu.shape))
+    result = stats.kstest(((z - 1.5) / 0.5).flatten().double().numpy(), "norm")
+    expect(result.pvalue > KS_TEST["p_min"], f"distribution of {n:,} draws with mu = 1.5, sigma = 0.5",
+           f"N(1.5, 0.5^2): KS p-value > {KS_TEST['p_min']}",
+           f"p = {result.pvalue:.2g}; sample mean {float(z.mean()):.3f}, std {float(z.std()):.3f}", GAUSS_HINT,
+           "vae.gaussian(torch.full((5000, 4), 1.5), torch.full((5000, 4), 0.5))")
+    first, second = gateway.trusted("autograder.probes:call_twice", vae, "gaussian", mu[:8], sigma[:8])
+    expect(not torch.equal(first, second), "two calls of gaussian in a row", "different samples",
+           "the same sample twice", "Draw new eps on every call (torch.randn_like); never store or reseed it.")
+    expect(torch.equal(vae.gaussian(mu[:8], sigma[:8], seed=5), vae.gaussian(mu[:8], sigma[:8], seed=5)),
+           "gaussian after the same torch.manual_seed", "identical samples", "different samples",
+           "Use torch's default generator (torch.randn_like), not numpy or a private Generator.")
+
+
+@item("CONV.4g", 5)
+def test_forward_loss(gateway):
+    """forward returns x_hat from a sampled z and stores self.loss = r_loss + kl_loss of that sample"""
+    vae = gateway.new("conv_vae.VAE", **FORWARD)
+    x = torch.rand(8, 1, 12, 12, generator=torch.Generator().manual_seed(43))
+    repro = f"vae = {call_text('VAE', FORWARD)}; x_hat = vae(torch.rand(8, 1, 12, 12)); vae.loss"
+    x_hat = expect_tensor(vae(x, seed=1), "forward(x) for x of shape (8, 1, 12, 12)", tuple(x.shape),
+                          "forward returns only x_hat, the decoded sample, shaped like x.")
+    loss = expect_tensor(vae.get("loss"), "self.loss after forward", (),
+                         "Store the 0-d summed loss tensor as self.loss (not a float, not a mean).", repro)
+    mu, sigma = vae.get("encoder")(x)
+    expect(bool((sigma > 0).all()), "sigma of vae.encoder(x)", "values > 0", f"min {float(sigma.min()):.3g}",
+           "sigma = exp(std head); see CONV.2d.")
+    bce, kl = oracles.bernoulli_nll(x_hat.clamp(0, 1), x), oracles.gaussian_kl_from_sigma(mu, sigma)
+    assert_close(loss, bce + kl, f"self.loss against BCE(x_hat, x) + KL(mu, sigma) = {float(bce):.2f} + "
+                 f"{float(kl):.2f}", "self.loss = self.r_loss(x_hat, x) + self.kl_loss(mu, sigma), with mu, sigma "
+                 "from self.encoder(x) and x_hat decoded from z = self.gaussian(mu, sigma).", repro)
+    gap = float((x_hat - vae.get("decoder")(mu)).abs().max())
+    expect(gap > 1e-5, "x_hat of forward against decoder(mu)", "a decoded sample z != mu",
+           f"decoder(mu) (largest difference {gap:.2g})", "forward must decode z = self.gaussian(mu, sigma).", repro)
+
+
+@item("CONV.4h", 3)
+def test_backward(gateway):
+    """backward after forward fills a finite gradient for every parameter"""
+    vae = gateway.new("conv_vae.VAE", **FORWARD)
+    x = torch.rand(4, 1, 12, 12, generator=torch.Generator().manual_seed(44))
+    vae(x, seed=2)
+    vae.backward()
+    filled = gateway.trusted("autograder.probes:param_grads", vae)
+    expect(len(filled) > 0 and all(filled), "parameter gradients after forward(x) then backward()",
+           "a finite .grad on every parameter", f"{sum(filled)} of {len(filled)} filled",
+           "backward() calls self.loss.backward(); keep the loss attached to the graph (no .item(), "
+           ".detach() or torch.no_grad() in forward).", f"vae = {call_text('VAE', FORWARD)}; "
+           "vae(torch.rand(4, 1, 12, 12)); vae.backward()")
+
+
+@item("CONV.4i", 6)
+def test_vae_learns(smoke_metrics):
+    """The VAE learns: loss falls, test negative ELBO beats the calibrated bound, KL per image in range"""
+    m, cfg = smoke_metrics, CONV_VAE_SMOKE
+    expect(m["train_last"] < m["train_first"], "training loss of the VAE", "falling",
+           f"{m['train_first']:.1f} -> {m['train_last']:.1f} nats per image",
+           "Check that the encoder's output depends on x and the decoder's on z (CONV.2, CONV.3).")
+    bound = cfg["test_loss_max"]
+    expect(m["test_loss"] < bound, "negative ELBO of the smoke-trained VAE on the test digits (grader's oracle)",
+           f"below {bound:.1f} nats per image", f"{m['test_loss']:.1f}",
+           "The Encoder or Decoder keeps the VAE from learning; compare with the CONV.2 and CONV.3 items.")
+    lo, hi = cfg["kl_range"]
+    expect(lo < m["kl"] < hi, "KL term per test image after training", f"between {lo} and {hi} nats",
+           f"{m['kl']:.2f}", "A KL near 0 means the codes ignore x; a huge KL means sigma or mu are off "
+           "(sigma = exp of the std head).")

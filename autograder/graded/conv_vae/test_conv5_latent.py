@@ -1,0 +1,132 @@
+"""CONV.5 (18 points): top_variance_dims, traversal_values and latent_traversal."""
+import numpy as np
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.stats import norm
+
+from autograder.checks import assert_close, expect, expect_tensor, repro_tensor
+from autograder.errors import SubmissionError
+from autograder.graded.conv_vae.conftest import MODULE
+from autograder.rubric import item
+
+TOP_HINT = ("Take the variance of each latent dim over the samples (dim=0), then the indices of the k largest, "
+            "largest first: torch.argsort(var, descending=True)[:k].")
+TRAVERSE_HINT = ("Start from zero codes; set column dims[0] (and dims[1]) to the traversal values; for two dims, "
+                 "code i * n + j holds value i in dims[0] and value j in dims[1] (row-major).")
+
+
+@st.composite
+def embeddings(draw):
+    """(N, lat) codes whose columns are permutations of a few small integers, N a power of 2, so every
+    variance is exact in float32 and equal columns are exact ties; plus k in 1..lat."""
+    n = draw(st.sampled_from([4, 8, 16]))
+    lat = draw(st.integers(2, 8))
+    columns = []
+    for _ in range(lat):
+        if columns and draw(st.booleans()):  # an exact tie with an earlier column, shuffled and shifted
+            base = draw(st.sampled_from(columns))
+            order = draw(st.permutations(range(n)))
+            columns.append([base[i] + 2 for i in order])
+        else:
+            columns.append(draw(st.lists(st.integers(-8, 8), min_size=n, max_size=n)))
+    return torch.tensor(columns, dtype=torch.float32).T.contiguous(), draw(st.integers(1, lat))
+
+
+@item("CONV.5a", 5)
+@given(embeddings())
+def test_top_variance_dims(gateway, data):
+    """top_variance_dims: the k highest-variance dims, largest first (any order among exact ties)"""
+    emb, k = data
+    repro = f"top_variance_dims(torch.tensor({emb.int().tolist()}).float(), k={k})"
+    got = expect_tensor(gateway.call("conv_vae.top_variance_dims", emb, k), f"top_variance_dims(embeddings, k={k}) "
+                        f"for embeddings of shape {tuple(emb.shape)}", (k,), TOP_HINT, repro)
+    expect(got.dtype == torch.int64, "dtype of top_variance_dims", "torch.int64 indices", str(got.dtype),
+           "Return the indices from torch.argsort / torch.topk (int64).", repro)
+    var = np.var(emb.double().numpy(), axis=0, ddof=1)  # the oracle; exact for these integer codes
+    idx = got.tolist()
+    expect(len(set(idx)) == k and all(0 <= i < emb.shape[1] for i in idx), "indices from top_variance_dims",
+           f"{k} distinct dims in 0..{emb.shape[1] - 1}", str(idx), TOP_HINT, repro)
+    ranked = np.sort(var)[::-1][:k]
+    expect(np.array_equal(var[idx], ranked), "variances of the returned dims, in order",
+           f"{np.round(ranked, 4).tolist()} (largest first)", f"{np.round(var[idx], 4).tolist()}", TOP_HINT, repro)
+
+
+@item("CONV.5b", 4)
+@given(st.integers(2, 12), st.floats(0.01, 0.4), st.floats(0.6, 0.99))
+def test_traversal_values(gateway, n, lo, hi):
+    """traversal_values(n, lo, hi): standard-normal quantiles of n evenly spaced probabilities"""
+    repro = f"traversal_values({n}, {lo!r}, {hi!r})"
+    for args, expected in (((), norm.ppf(np.linspace(0.05, 0.95, 7))), ((n, lo, hi), norm.ppf(np.linspace(lo, hi, n)))):
+        call = f"traversal_values({', '.join(map(repr, args))})"
+        got = expect_tensor(gateway.call("conv_vae.traversal_values", *args), call, (len(expected),),
+                            "Return one value per probability: a (n,) tensor.", repro)
+        assert_close(got, torch.from_numpy(expected), call,
+                     "Map torch.linspace(lo, hi, n) through the inverse normal CDF "
+                     "(torch.distributions.Normal(0, 1).icdf): quantiles, not the probabilities themselves.", repro)
+
+
+def traverse(gateway, lat, dims, n, d=28):
+    """Run latent_traversal on the grader's identity decoder; returns (codes it decoded (M, lat), requires_grad)."""
+    decoder = gateway.trusted("autograder.probes:identity_decoder", lat, d)
+    call = f"latent_traversal(decoder, {lat}, {dims if isinstance(dims, list) else repro_tensor(dims)}, n={n})"
+    out = gateway.trusted("autograder.probes:call_requires_grad", MODULE, "latent_traversal", decoder, lat, dims, n,
+                          label="conv_vae.latent_traversal")
+    m = n ** len(dims)
+    images = expect_tensor(out["value"], call, (m, 1, d, d),
+                           f"Decode {m} codes in one call: one image per value" + (" pair." if m > n else "."), call)
+    return images.flatten(1)[:, :lat], out["requires_grad"], call
+
+
+def values(gateway, n):
+    """Accepted traversal values: the grader's quantiles, or the submission's own traversal_values(n)."""
+    accepted = [torch.from_numpy(norm.ppf(np.linspace(0.05, 0.95, n))).float()]
+    try:
+        own = gateway.call("conv_vae.traversal_values", n)
+        if isinstance(own, torch.Tensor) and own.shape == (n,):
+            accepted.append(own.float())
+    except SubmissionError:
+        pass
+    return accepted
+
+
+def check_codes(codes, expected, call):
+    """codes (M, lat) equal one of the expected layouts (a list of (M, lat) tensors built from accepted values)."""
+    for i, exp in enumerate(expected):
+        if codes.shape == exp.shape and torch.allclose(codes, exp, rtol=1e-4, atol=1e-5):
+            return
+    changed = sorted({int(j) for j in (codes != 0).any(0).nonzero().flatten()})
+    exp = expected[0]
+    bad = int((~torch.isclose(codes, exp, rtol=1e-4, atol=1e-5)).any(1).sum())
+    raise AssertionError(f"{call}: the decoded codes differ from the expected ones in {bad} of {codes.shape[0]} "
+                         f"rows; non-zero latent dims: {changed}; first rows got {codes[:2].tolist()}, expected "
+                         f"{exp[:2].tolist()}. {TRAVERSE_HINT}")
+
+
+@item("CONV.5c", 4)
+def test_traversal_one_dim(gateway):
+    """latent_traversal, one dim: n images, only that dim set, to each value in order; no gradient"""
+    for lat, dims, n in ((16, [3], 7), (5, [0], 4), (16, torch.tensor([15]), 7)):
+        codes, requires_grad, call = traverse(gateway, lat, dims, n)
+        expected = []
+        for v in values(gateway, n):
+            z = torch.zeros(n, lat)
+            z[:, int(dims[0])] = v
+            expected.append(z)
+        check_codes(codes, expected, call)
+        expect(not requires_grad, f"requires_grad of {call}", "False (decode under torch.no_grad())", "True",
+               "Wrap the decoding in torch.no_grad(): traversals are for looking, not for training.", call)
+
+
+@item("CONV.5d", 5)
+def test_traversal_two_dims(gateway):
+    """latent_traversal, two dims: n*n images, row-major over (dims[0], dims[1])"""
+    for lat, dims, n in ((16, [2, 9], 7), (6, [4, 1], 3), (16, torch.tensor([11, 0]), 4)):
+        codes, _, call = traverse(gateway, lat, dims, n)
+        expected = []
+        for v in values(gateway, n):
+            z = torch.zeros(n, n, lat)
+            z[:, :, int(dims[0])] = v[:, None]
+            z[:, :, int(dims[1])] = v[None, :]
+            expected.append(z.reshape(n * n, lat))
+        check_codes(codes, expected, call)

@@ -1,0 +1,58 @@
+"""CVAE.1 (10 points): one_hot."""
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograder.checks import expect, expect_tensor
+from autograder.rubric import item
+
+HINT = "one_hot(labels, n_classes) is F.one_hot(labels, n_classes).float(): row i has a single 1.0 at column labels[i]."
+
+
+@st.composite
+def labels_and_classes(draw, fixed_classes=None):
+    """(labels (B,) int64 in [0, n), n): n = fixed_classes, or drawn from 2..20 when None."""
+    n = fixed_classes or draw(st.integers(2, 20))
+    labels = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=40))
+    return torch.tensor(labels, dtype=torch.int64), n
+
+
+def check_one_hot(got, labels, n, call):
+    got = expect_tensor(got, call, (labels.numel(), n),
+                        f"The result has one row per label and n_classes columns, whatever labels occur. {HINT}",
+                        call)
+    expected = F.one_hot(labels, n)
+    wrong = (got.double() != expected.double()).any(dim=1)
+    if wrong.any():
+        i = int(wrong.nonzero()[0])
+        raise AssertionError(f"{call}: row {i} (label {int(labels[i])}): expected {expected[i].tolist()}, "
+                             f"got {got[i].tolist()}; {int(wrong.sum())} of {labels.numel()} rows differ. {HINT} "
+                             f"Reproduce: {call}")
+
+
+@item("CVAE.1a", 4)
+@given(labels_and_classes(fixed_classes=10))
+def test_one_hot_values(gateway, case):
+    """one_hot(labels) equals F.one_hot(labels, 10): one row per label, a single 1 at the label's column"""
+    labels, n = case
+    check_one_hot(gateway.call("cvae.one_hot", labels), labels, n, f"one_hot(torch.tensor({labels.tolist()}))")
+
+
+@item("CVAE.1b", 3)
+def test_one_hot_dtype(gateway):
+    """one_hot returns float32, ready to be concatenated with the float images"""
+    labels = torch.tensor([3, 0, 9, 1])
+    got = expect_tensor(gateway.call("cvae.one_hot", labels), "one_hot(torch.tensor([3, 0, 9, 1]))", (4, 10))
+    expect(got.dtype == torch.float32, "dtype of one_hot(labels)", "torch.float32", str(got.dtype),
+           "F.one_hot returns int64: convert with .float(); torch.cat with float images needs float32.",
+           "one_hot(torch.tensor([3, 0, 9, 1])).dtype")
+
+
+@item("CVAE.1c", 3)
+@given(labels_and_classes())
+def test_one_hot_n_classes(gateway, case):
+    """one_hot(labels, n_classes) honours n_classes other than 10"""
+    labels, n = case
+    check_one_hot(gateway.call("cvae.one_hot", labels, n), labels, n,
+                  f"one_hot(torch.tensor({labels.tolist()}), n_classes={n})")

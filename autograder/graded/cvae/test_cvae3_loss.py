@@ -1,0 +1,77 @@
+"""CVAE.3 (20 points): loss_function, the negative ELBO (summed BCE plus summed KL)."""
+import torch
+from hypothesis import given
+
+from autograder import oracles
+from autograder.checks import assert_close, expect, expect_tensor, repro_tensor
+from autograder.rubric import item
+from autograder.strategies import gaussian_params
+
+GEN = torch.Generator().manual_seed(41)
+P = torch.rand(16, 784, generator=GEN) * 0.98 + 0.01               # decoder means in (0.01, 0.99)
+X = (torch.rand(16, 784, generator=GEN) < 0.3).float()             # binarized pixels
+MU, LOGVAR = torch.randn(16, 40, generator=GEN), torch.randn(16, 40, generator=GEN)
+BCE_HINT = ("The reconstruction term is -sum[x log recon_x + (1 - x) log(1 - recon_x)]: prediction first, "
+            "target second (F.binary_cross_entropy(recon_x, x, reduction='sum')), summed over batch and pixels.")
+KL_HINT = ("The KL term is the sum over batch and latent dims of 0.5 * (mu^2 + exp(logvar) - 1 - logvar), "
+           "added (not subtracted) to the reconstruction term.")
+REPRO = "p = 0.01 + 0.98 * torch.rand(16, 784); x = (torch.rand(16, 784) < 0.3).float()"
+
+
+def loss(model, recon_x, x, mu, logvar, what):
+    return expect_tensor(model.loss_function(recon_x, x, mu, logvar), what, (),
+                         "loss_function returns a 0-d tensor: the sum over the batch of both terms.")
+
+
+@item("CVAE.3a", 6)
+def test_reconstruction_term(gateway, model):
+    """Reconstruction term: -sum log Bernoulli(x; recon_x) (mu = 0, logvar = 0, where the KL is 0)"""
+    zeros = torch.zeros(16, 40)
+    got = loss(model, P, X, zeros, zeros, "loss_function(p, x, 0, 0)")
+    assert_close(got, oracles.bernoulli_nll(P, X), "loss_function(p, x, mu=0, logvar=0) (KL term 0 there)",
+                 BCE_HINT, REPRO + "; model.loss_function(p, x, torch.zeros(16, 40), torch.zeros(16, 40))")
+
+
+@item("CVAE.3b", 6)
+@given(gaussian_params(max_batch=6, max_dim=6))
+def test_kl_term(gateway, model, params):
+    """KL term: loss grows by sum KL(N(mu, exp(logvar)) || N(0, I)) (torch.distributions)"""
+    mu, logvar = params
+    x = (torch.arange(mu.shape[0] * 784).reshape(-1, 784) % 3 == 0).float()  # recon_x = x: BCE (almost) 0
+    base = loss(model, x, x, torch.zeros_like(mu), torch.zeros_like(logvar), "loss_function(x, x, 0, 0)")
+    got = loss(model, x, x, mu, logvar, "loss_function(x, x, mu, logvar)") - base
+    assert_close(got, oracles.gaussian_kl(mu, logvar),
+                 "loss_function(x, x, mu, logvar) - loss_function(x, x, 0, 0), the KL term", KL_HINT,
+                 f"mu = {repro_tensor(mu)}; logvar = {repro_tensor(logvar)}; x = recon_x of shape "
+                 f"({mu.shape[0]}, 784) in {{0, 1}}")
+
+
+@item("CVAE.3c", 4)
+def test_loss_is_summed(gateway, model):
+    """The loss is the sum over the batch: the batch's loss equals the sum of its examples' losses"""
+    whole = float(loss(model, P, X, MU, LOGVAR, "loss_function(p, x, mu, logvar)"))
+    parts = sum(float(loss(model, P[i:i + 1], X[i:i + 1], MU[i:i + 1], LOGVAR[i:i + 1], "loss_function on one example"))
+                for i in range(16))
+    expected = float(oracles.bernoulli_nll(P, X) + oracles.gaussian_kl(MU, LOGVAR))
+    expect(abs(whole - parts) <= 1e-4 * abs(parts) and abs(whole - expected) <= 1e-4 * abs(expected),
+           "loss_function on a batch of 16 and the sum of its 16 single-example losses",
+           f"both {expected:.2f} (the grader's oracle)", f"{whole:.2f} for the batch, {parts:.2f} summed",
+           "Use reduction='sum' and torch.sum, never a mean: the trainer divides by the batch size itself.",
+           REPRO + "; mu, logvar = torch.randn(16, 40), torch.randn(16, 40)")
+
+
+@item("CVAE.3d", 4)
+def test_loss_finite(gateway, model):
+    """loss_function stays finite when a probability is exactly 0 or 1"""
+    p = torch.full((2, 784), 0.5)
+    p[0, :4], p[1, :4] = torch.tensor([0.0, 1.0, 0.0, 1.0]), torch.tensor([1.0, 0.0, 1.0, 0.0])
+    x = torch.zeros(2, 784)
+    x[0, :4] = x[1, :4] = torch.tensor([1.0, 0.0, 0.0, 1.0])
+    zeros = torch.zeros(2, 40)
+    interior = loss(model, P, X, zeros, zeros, "loss_function(p, x, 0, 0)")
+    assert_close(interior, oracles.bernoulli_nll(P, X), "loss_function on ordinary inputs", BCE_HINT, REPRO)
+    got = loss(model, p, x, zeros, zeros, "loss_function with p in {0, 1}")
+    expect(bool(torch.isfinite(got)), "loss_function(p, x, 0, 0) with some p exactly 0 and 1", "a finite value",
+           f"{float(got)}", "Clamp the logs (as F.binary_cross_entropy does at -100) or clamp p into [eps, 1 - eps].",
+           "p = torch.full((2, 784), 0.5); p[0, :4] = torch.tensor([0., 1., 0., 1.]); "
+           "x = torch.zeros(2, 784); x[:, :4] = torch.tensor([1., 0., 0., 1.])")

@@ -1,0 +1,126 @@
+"""FACES.2 (12 points): FaceVAE's encode, decode, forward and loss, and a short training run."""
+import math
+
+import torch
+from scipy import stats
+
+from autograder import oracles
+from autograder.calibration import FACES_SMOKE, KS_TEST
+from autograder.checks import assert_close, expect, expect_tensor
+from autograder.rubric import item
+
+GEN = torch.Generator().manual_seed(31)
+X = torch.rand(4, 3, 64, 64, generator=GEN)                     # a batch of images in [0, 1]
+P = torch.rand(4, 3, 64, 64, generator=GEN) * 0.98 + 0.01       # decoder means in (0.01, 0.99)
+MU, LOGVAR = torch.randn(4, 128, generator=GEN), torch.randn(4, 128, generator=GEN)
+SHAPE = (4, 3, 64, 64)
+CODE_HINT = "The code size is n_dims_code: build the heads as Linear(features, n_dims_code), not a fixed 128."
+REPARAM_HINT = "z = mu + exp(0.5 * logvar) * eps with eps = torch.randn_like(mu): logvar is log sigma^2."
+BCE_HINT = ("The reconstruction term is F.binary_cross_entropy(recon_x, x, reduction='sum'): prediction first, "
+            "target second, summed (not averaged) over batch, channels and pixels.")
+KL_HINT = ("The KL term is 0.5 * sum(mu^2 + exp(logvar) - 1 - logvar) over batch and latent dims "
+           "(-0.5 * sum(1 + logvar - mu^2 - exp(logvar))), added to the reconstruction term.")
+
+
+def _kind(out) -> str:
+    return type(out).__name__ + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
+
+
+@item("FACES.2a", 3)
+def test_encode_decode_shapes(gateway):
+    """FaceVAE: encode gives unconstrained (mu, logvar) of shape (B, n_dims_code), decode gives (B, 3, 64, 64) in [0, 1]"""
+    for code in (128, 32):
+        model, label = gateway.new("faces.FaceVAE", code), f"FaceVAE({code})"
+        out = model.encode(X)
+        expect(isinstance(out, tuple) and len(out) == 2, f"{label}.encode(x) for x of shape {SHAPE}",
+               "a tuple (mu, logvar)", _kind(out))
+        mu = expect_tensor(out[0], f"mu from {label}.encode(x), x of shape {SHAPE}", (4, code), CODE_HINT)
+        logvar = expect_tensor(out[1], f"logvar from {label}.encode(x), x of shape {SHAPE}", (4, code), CODE_HINT)
+        expect(not torch.allclose(mu, logvar), f"mu and logvar from {label}.encode(x)", "two different heads",
+               "the same values twice", "logvar needs its own Linear head (or its own half of one).")
+        for name, t in (("mu", mu), ("logvar", logvar)):
+            expect(bool((t < 0).any()), f"{name} from {label}.encode(x) of a freshly built model",
+                   "some negative values (a Linear head without an activation)",
+                   f"values in [{float(t.min()):.3g}, {float(t.max()):.3g}]",
+                   "mu and logvar are any real numbers: a sigmoid, ReLU or softplus on the heads keeps logvar >= 0, "
+                   "so sigma can never drop below 1, and mu off half of the prior.")
+        z = torch.randn(4, code, generator=torch.Generator().manual_seed(32)) * 20
+        img = expect_tensor(model.decode(z), f"{label}.decode(z) for z of shape (4, {code})", SHAPE,
+                            "decode maps (B, n_dims_code) codes to (B, 3, 64, 64) images. " + CODE_HINT)
+        lo, hi = float(img.min()), float(img.max())
+        expect(lo >= 0 and hi <= 1 and bool(torch.isfinite(img).all()), f"range of {label}.decode(z) for |z| ~ 20",
+               "every value in [0, 1]", f"values in [{lo:.3g}, {hi:.3g}]",
+               "End the decoder with a Sigmoid so outputs are Bernoulli means.",
+               f"FaceVAE({code}).decode(20 * torch.randn(4, {code}))")
+
+
+@item("FACES.2b", 3)
+def test_forward_and_reparameterize(gateway, model):
+    """forward decodes z = mu + exp(0.5 logvar) * eps with fresh eps ~ N(0, I), and returns encode's mu and logvar"""
+    gen = torch.Generator().manual_seed(33)
+    mu = torch.randn(64, 8, generator=gen, dtype=torch.float64)
+    logvar = torch.randn(64, 8, generator=gen, dtype=torch.float64)
+    out = model.call("reparameterize", mu, logvar, seed=3, grad={"wrt": [0, 1]})
+    z, (d_mu, d_logvar) = expect_tensor(out["value"], "reparameterize(mu, logvar), each (64, 8)", (64, 8)), out["grads"]
+    expect(d_mu is not None and d_logvar is not None, "gradients of reparameterize's z w.r.t. mu and logvar",
+           "both present", f"d/dmu {'missing' if d_mu is None else 'ok'}, d/dlogvar {'missing' if d_logvar is None else 'ok'}",
+           "Do not detach mu, logvar or the standard deviation.")
+    assert_close(d_mu, torch.ones_like(mu), "dz/dmu of reparameterize (float64)", REPARAM_HINT)
+    assert_close(d_logvar, (z - mu) / 2, "dz/dlogvar of reparameterize against (z - mu) / 2 (float64)", REPARAM_HINT)
+    n = KS_TEST["draws"] // 2
+    mu_ks, logvar_ks = torch.full((n, 2), 1.5), torch.full((n, 2), math.log(0.25))
+    draws = expect_tensor(model.reparameterize(mu_ks, logvar_ks, seed=KS_TEST["seed"]), "reparameterize(mu, logvar)",
+                          (n, 2))
+    ks = stats.kstest(((draws - 1.5) / 0.5).flatten().double().numpy(), "norm")  # false failure rate 1e-3 per seed
+    expect(ks.pvalue > KS_TEST["p_min"], f"{2 * n:,} draws of reparameterize with mu = 1.5, sigma = 0.5",
+           f"N(1.5, 0.25): Kolmogorov-Smirnov p > {KS_TEST['p_min']}",
+           f"p = {ks.pvalue:.2g}; mean {float(draws.mean()):.3f}, std {float(draws.std()):.3f}", REPARAM_HINT)
+
+    result = model(X, seed=1)
+    expect(isinstance(result, tuple) and len(result) == 3, f"FaceVAE().forward(x) for x of shape {SHAPE}",
+           "a tuple (recon, mu, logvar)", _kind(result))
+    recon = expect_tensor(result[0], "recon from forward(x)", SHAPE)
+    mu_e, logvar_e = model.encode(X, seed=1)
+    assert_close(result[1], mu_e, "mu returned by forward(x)", "Return the mu and logvar of self.encode(x).")
+    assert_close(result[2], logvar_e, "logvar returned by forward(x)", "Return the mu and logvar of self.encode(x).")
+    gap = float((recon - model.decode(mu_e, seed=1)).abs().max())
+    expect(gap > 1e-5, "recon of forward(x) against decode(mu)", "the decoding of a sampled z != mu",
+           f"decode(mu) (largest difference {gap:.2g})", "forward must decode z = self.reparameterize(mu, logvar).")
+    expect(not torch.equal(model(X, seed=2)[0], recon), "forward(x) under two seeds", "different reconstructions",
+           "identical ones", "Sample a new z on every forward call (torch.randn_like).")
+
+
+@item("FACES.2c", 3)
+def test_loss_function(gateway, loss_owner):
+    """loss_function is the BCE summed over batch and pixels plus the KL to N(0, I) summed over batch and dims"""
+    zeros = torch.zeros_like(MU)
+    recon_only = expect_tensor(loss_owner.loss_function(P, X, zeros, zeros), "loss_function(recon_x, x, mu, logvar)",
+                               (), "The loss is a 0-d tensor: a sum, not a per-example vector.")
+    assert_close(recon_only, oracles.bernoulli_nll(P, X), "loss_function at mu = 0, logvar = 0 (where the KL is 0)",
+                 BCE_HINT, f"recon_x = 0.01 + 0.98 * torch.rand{SHAPE}; x = torch.rand{SHAPE}; mu = logvar = zeros(4, 128)")
+    full = expect_tensor(loss_owner.loss_function(P, X, MU, LOGVAR), "loss_function(recon_x, x, mu, logvar)", ())
+    assert_close(full, oracles.bernoulli_nll(P, X) + oracles.gaussian_kl(MU, LOGVAR),
+                 "loss_function(recon_x, x, mu, logvar): BCE + KL", KL_HINT,
+                 f"recon_x, x as above; mu = torch.randn(4, 128); logvar = torch.randn(4, 128)")
+    edge = (P > 0.5).float()  # probabilities exactly 0 and 1 against grey targets
+    got = expect_tensor(loss_owner.loss_function(edge, X, MU, LOGVAR), "loss_function at recon_x in {0, 1}", ())
+    expect(bool(torch.isfinite(got)), "loss_function(recon_x, x, mu, logvar) with recon_x exactly 0 and 1",
+           "a finite value", f"{float(got)}", "Clamp the logs (F.binary_cross_entropy clamps them at -100).",
+           f"recon_x = (torch.rand{SHAPE} > 0.5).float(); x = torch.rand{SHAPE}")
+
+
+@item("FACES.2d", 3)
+def test_learns(smoke_metrics):
+    """FaceVAE learns on generated faces: the training loss falls and the test negative ELBO beats the calibrated bound"""
+    m, cfg = smoke_metrics, FACES_SMOKE
+    setting = (f"{cfg['epochs']} epochs on {cfg['n_train']} generated 64 x 64 faces, batch {cfg['batch_size']}, "
+               f"Adam lr {cfg['lr']}")
+    expect(m["train_last"] < m["train_first"], f"training loss of FaceVAE() ({setting})", "falling",
+           f"{m['train_first']:.1f} -> {m['train_last']:.1f} nats per image",
+           "Check that every layer is registered (nn.Sequential / nn.ModuleList, not a Python list) and that no "
+           "step detaches the output from the parameters.")
+    bound = cfg["test_loss_max"]
+    expect(m["test_loss"] < bound, f"negative ELBO of the smoke-trained FaceVAE on {cfg['n_test']} held-out faces "
+           "(grader's oracle, one z per image)", f"below {bound:.1f} nats per image",
+           f"{m['test_loss']:.1f} (reconstruction {m['reconstruction']:.1f} + KL {m['kl']:.2f})",
+           "The model learns too little: compare with FACES.2a-c, and check that the decoder's layers are trained.")

@@ -1,0 +1,158 @@
+"""Oracles, inputs and result checks of the pca_ae.py items.
+
+Oracles run in the parent in float64 and never touch submitted code:
+scikit-learn's PCA for the fit, and the Eckart-Young closed form for the
+error curve (the best rank-k reconstruction leaves the discarded eigenvalues
+of the biased covariance, so the per-element MSE is their sum over D).
+"""
+from __future__ import annotations
+
+import contextlib
+
+import torch
+from hypothesis import strategies as st
+from sklearn.decomposition import PCA
+
+from autograder.checks import expect, expect_tensor, fail
+
+# Relative and absolute tolerance for MSE values (floats around 1e-2 on the
+# digits). float32 pipelines agree with the float64 closed form to ~1e-5
+# relative (SVD residuals ~1e-6 per element); every catalogued bug is off by
+# more than 5e-2 relative.
+MSE_RTOL, MSE_ATOL = 1e-3, 1e-6
+
+FIT_HINT = ("Centre x (subtract the column means), take torch.linalg.svd(xc, full_matrices=False) and keep "
+            "the first k rows of Vh: they are orthonormal and sorted by decreasing singular value.")
+
+
+@contextlib.contextmanager
+def single_thread():
+    """Run the oracles' linear algebra on one thread (torch and BLAS), restoring the settings after.
+
+    A multi-threaded SVD of the digits takes ~0.3 s alone but can take 10 s or
+    more on a busy machine with few cores; one thread keeps grading fast and
+    its timing steady.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def sklearn_pca(x: torch.Tensor, k: int) -> dict:
+    """scikit-learn's PCA of the rows of ``x`` (exact SVD) as float64 tensors."""
+    with single_thread():
+        pca = PCA(n_components=k, svd_solver="full").fit(x.double().numpy())
+    return {"mean": torch.from_numpy(pca.mean_), "components": torch.from_numpy(pca.components_),
+            "explained_variance": torch.from_numpy(pca.explained_variance_)}
+
+
+def projector(components: torch.Tensor) -> torch.Tensor:
+    """C^T C (D, D) in float64: the orthogonal projection onto the row span, whatever the signs of the rows.
+
+    Cast it back to the student's dtype before ``assert_close`` so the tolerance
+    is the one of the dtype they computed in.
+    """
+    c = components.double()
+    return c.T @ c
+
+
+def closed_form_curve(x: torch.Tensor, dims) -> list[float]:
+    """Per-element MSE of the best rank-k affine reconstruction of ``x``, for each k (Eckart-Young)."""
+    x = x.double()
+    with single_thread():
+        s2 = torch.linalg.svdvals(x - x.mean(0)).pow(2)  # N * biased eigenvalues, descending
+    total = float(s2.sum())
+    return [max(total - float(s2[:k].sum()), 0.0) / x.numel() for k in dims]
+
+
+def spectral_data(n: int, d: int, seed: int) -> torch.Tensor:
+    """(n, d) float32 data with a nonzero mean and well separated variances 4 * 0.5^i (i < min(n - 1, d)).
+
+    The gaps make every principal direction unique up to sign, so subspaces and
+    single directions can be compared with scikit-learn at float32 precision.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    r = min(n - 1, d)
+    a = torch.randn(n, r, generator=gen, dtype=torch.float64)
+    u, _ = torch.linalg.qr(a - a.mean(0))                        # (n, r) centred orthonormal columns
+    v, _ = torch.linalg.qr(torch.randn(d, r, generator=gen, dtype=torch.float64))  # (d, r)
+    s = (4.0 * 0.5 ** torch.arange(r, dtype=torch.float64) * (n - 1)).sqrt()
+    mean = 2.0 * torch.randn(d, generator=gen, dtype=torch.float64)
+    return (mean + (u * s) @ v.T).float()
+
+
+def orthonormal_rows(k: int, d: int, seed: int) -> torch.Tensor:
+    """(k, d) float32 matrix with orthonormal rows (k <= d)."""
+    q, _ = torch.linalg.qr(torch.randn(d, k, generator=torch.Generator().manual_seed(seed), dtype=torch.float64))
+    return q.T.contiguous().float()
+
+
+def describe_data(n: int, d: int, k: int, seed: int) -> str:
+    return f"x = <({n}, {d}) float32 data, nonzero mean, variances 4 * 0.5^i, seed {seed}>, k = {k}"
+
+
+@st.composite
+def pca_problems(draw, max_n: int = 16, max_d: int = 8):
+    """(n, d, k, seed) for ``spectral_data``: 3 <= n <= max_n, 2 <= d <= max_d, 1 <= k <= min(n - 1, d)."""
+    n = draw(st.integers(3, max_n))
+    d = draw(st.integers(2, max_d))
+    k = draw(st.integers(1, min(n - 1, d)))
+    return n, d, k, draw(st.integers(0, 2**31 - 1))
+
+
+@st.composite
+def code_problems(draw, max_n: int = 10, max_d: int = 8):
+    """(n, d, k, seed) for encode/decode with the grader's own components: 1 <= k <= d."""
+    n = draw(st.integers(1, max_n))
+    d = draw(st.integers(1, max_d))
+    return n, d, draw(st.integers(1, d)), draw(st.integers(0, 2**31 - 1))
+
+
+def fit_parts(result, n_dims: int, k: int, call: str) -> tuple:
+    """Check pca_fit's result is (mean (D,), components (k, D), explained_variance (k,)); return the three."""
+    expect(isinstance(result, (tuple, list)) and len(result) == 3, call,
+           "a tuple (mean, components, explained_variance)",
+           type(result).__name__ + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""),
+           "Return the three tensors in this order.")
+    mean, components, variance = result
+    expect_tensor(mean, f"mean from {call}", (n_dims,), "mean is the (D,) vector of column means.")
+    expect_tensor(components, f"components from {call}", (k, n_dims),
+                  "components hold one principal direction per ROW: (k, D), e.g. Vh[:k] of the SVD, "
+                  "not its transpose and not columns of V.")
+    expect_tensor(variance, f"explained_variance from {call}", (k,), "One variance per kept component: (k,).")
+    for name, t in (("mean", mean), ("components", components), ("explained_variance", variance)):
+        expect(t.is_floating_point() and bool(torch.isfinite(t).all()), f"{name} from {call}",
+               "finite floating-point values", f"dtype {t.dtype}, finite: {bool(torch.isfinite(t.double()).all())}")
+    return mean, components, variance
+
+
+def as_float(value, what: str) -> float:
+    """A number from the student's result: a Python float, or a one-element tensor (converted, not judged here)."""
+    if isinstance(value, bool):
+        fail(what, "a float", repr(value))
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return float(value)
+    shape = f" of shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else ""
+    fail(what, "one number (the mean over ALL elements)", f"{type(value).__name__}{shape}",
+         "Average over every element at once, not per row or per column: (x - x_hat).pow(2).mean().item().")
+
+
+def curve_values(result, dims, what: str) -> list[float]:
+    """pca_error_curve's result as a list of floats, one per k in ``dims``."""
+    expect(isinstance(result, (list, tuple)) or (isinstance(result, torch.Tensor) and result.dim() == 1), what,
+           f"a list of {len(dims)} floats", type(result).__name__, "Return one MSE per k in dims, in order.")
+    expect(len(result) == len(dims), f"length of {what}", f"{len(dims)} (one per k in dims = {list(dims)})",
+           f"{len(result)}", "Return one MSE per k in dims, in the order of dims.")
+    return [as_float(v, f"entry {i} of {what}") for i, v in enumerate(result)]
+
+
+def close(got: float, expected: float) -> bool:
+    return abs(got - expected) <= MSE_ATOL + MSE_RTOL * abs(expected)

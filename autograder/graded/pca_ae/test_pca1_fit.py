@@ -1,0 +1,113 @@
+"""PCA.1 (40 points): pca_fit against scikit-learn's PCA."""
+import torch
+from hypothesis import given, settings
+
+from autograder.checks import assert_close, expect
+from autograder.graded.pca_ae.pca_oracle import (FIT_HINT, describe_data, fit_parts, pca_problems, projector,
+                                                 sklearn_pca, spectral_data)
+from autograder.rubric import item
+
+X_WIDE = spectral_data(7, 12, seed=1)      # fewer examples than dimensions
+X_TALL = spectral_data(40, 6, seed=2)
+WIDE, TALL = "random (7, 12) data", "random (40, 6) data"
+SUBSPACE_HINT = ("The top-k principal directions are the first k rows of Vh from the SVD of the CENTRED data "
+                 "(not of x itself, not columns of Vh, not the smallest eigenvalues of torch.linalg.eigh).")
+VARIANCE_HINT = ("explained_variance = S[:k]^2 / (N - 1): the squared singular values of the centred data, "
+                 "with the unbiased N - 1 (scikit-learn's explained_variance_).")
+
+
+def fit(gateway, x, k):
+    call = f"pca_fit(x, {k}) for x of shape {tuple(x.shape)}"
+    return fit_parts(gateway.call("pca_ae.pca_fit", x, k), x.shape[1], k, call)
+
+
+@item("PCA.1a", 5)
+def test_fit_shapes(gateway, digits):
+    """pca_fit returns (mean (D,), components (k, D), explained_variance (k,)) as float tensors"""
+    for x, k in ((X_TALL, 1), (X_TALL, 3), (X_WIDE, 3), (digits["x_test"], 4)):
+        fit(gateway, x, k)
+
+
+@item("PCA.1b", 5)
+def test_fit_mean(gateway, digits):
+    """mean is the column mean of x (scikit-learn's mean_)"""
+    for x, k, name in ((X_TALL, 2, TALL), (X_WIDE, 2, WIDE), (digits["x_test"], 2, "the test digits")):
+        mean, _, _ = fit(gateway, x, k)
+        assert_close(mean, sklearn_pca(x, k)["mean"], f"mean from pca_fit on {name} {tuple(x.shape)}",
+                     "The mean is x.mean(dim=0): one value per column (pixel), averaged over the rows (images).")
+
+
+@item("PCA.1c", 8)
+@settings(report_multiple_bugs=False)  # one failure, shrunk, in the message
+@given(pca_problems())
+def test_fit_subspace_random(gateway, problem):
+    """components span scikit-learn's principal subspace on random data (C^T C compared, signs free)"""
+    n, d, k, seed = problem
+    x = spectral_data(n, d, seed)
+    _, components, _ = fit(gateway, x, k)
+    assert_close(projector(components).to(components.dtype), projector(sklearn_pca(x, k)["components"]),
+                 "projection onto the span of the components, C^T C", SUBSPACE_HINT, describe_data(n, d, k, seed))
+
+
+@item("PCA.1d", 6)
+def test_fit_directions_digits(gateway, digits):
+    """On the digits, each of the top 4 directions matches scikit-learn up to sign; the top 10 span the same space"""
+    x = digits["x_train"]
+    _, components, _ = fit(gateway, x, 10)
+    oracle = sklearn_pca(x, 10)["components"]
+    cosines = (components.double() @ oracle.T).diagonal().abs()[:4]
+    expect(bool((cosines > 1 - 1e-4).all()), "|cos| between your components 1-4 and scikit-learn's on the digits",
+           "1 for each (the same direction, any sign)", ", ".join(f"{c:.4f}" for c in cosines.tolist()),
+           SUBSPACE_HINT, "pca_fit(x_train, 10) on the 1,497 training digits, flattened to (1497, 784)")
+    assert_close(projector(components).to(components.dtype), projector(oracle),
+                 "projection C^T C onto your top-10 digit components", SUBSPACE_HINT,
+                 "pca_fit(x_train, 10) on the training digits")
+
+
+@item("PCA.1e", 5)
+def test_fit_orthonormal(gateway, digits):
+    """components have orthonormal rows: C C^T = I"""
+    for x, k, name in ((X_TALL, 4, TALL), (X_WIDE, 5, WIDE), (digits["x_test"], 8, "the test digits")):
+        _, components, _ = fit(gateway, x, k)
+        norms = components.double().norm(dim=1)
+        gram = (components.double() @ components.double().T).to(components.dtype)  # tolerance of your dtype
+        assert_close(gram, torch.eye(k, dtype=torch.float64),
+                     f"C C^T for the components of {name}, k = {k}",
+                     f"Each row must have length 1 (yours: {', '.join(f'{v:.3g}' for v in norms[:4].tolist())}"
+                     f"{', ...' if k > 4 else ''}) and rows must be orthogonal: take the rows of Vh as they are, "
+                     "without scaling them by the singular values.", f"pca_fit(x, {k}), x of shape {tuple(x.shape)}")
+
+
+@item("PCA.1f", 5)
+def test_fit_sorted(gateway, digits):
+    """components come sorted by decreasing variance, the largest first"""
+    for x, k, name in ((X_TALL, 5, TALL), (digits["x_test"], 4, "the test digits")):
+        mean, components, variance = fit(gateway, x, k)
+        along = ((x.double() - x.double().mean(0)) @ components.double().T).var(dim=0)  # (k,) unbiased
+        top = float(sklearn_pca(x, 1)["explained_variance"][0])
+        ordered = bool((along[1:] <= along[:-1] * (1 + 1e-4)).all()) and abs(float(along[0]) - top) <= 1e-3 * top
+        expect(ordered, f"variance of {name} along each of your {k} components, in your order",
+               f"non-increasing, starting at the largest, {top:.4g}",
+               ", ".join(f"{v:.4g}" for v in along.tolist()),
+               "Sort by decreasing variance: the SVD's S is already descending, but torch.linalg.eigh returns "
+               "eigenvalues in ASCENDING order, so flip its columns (and values).",
+               f"pca_fit(x, {k}), x of shape {tuple(x.shape)}")
+        ev = variance.double()
+        expect(bool((ev[1:] <= ev[:-1] * (1 + 1e-4)).all()), f"explained_variance of {name}", "non-increasing",
+               ", ".join(f"{v:.4g}" for v in ev.tolist()), "Return the variances in the order of the components.")
+
+
+@item("PCA.1g", 6)
+@settings(report_multiple_bugs=False)  # one failure, shrunk, in the message
+@given(pca_problems())
+def test_fit_explained_variance(gateway, problem):
+    """explained_variance equals scikit-learn's: S^2 / (N - 1), the unbiased estimate"""
+    n, d, k, seed = problem
+    x = spectral_data(n, d, seed)
+    _, _, variance = fit(gateway, x, k)
+    expected = sklearn_pca(x, k)["explained_variance"]
+    hint = VARIANCE_HINT
+    ratio = float(variance.double()[0] / expected[0])
+    if abs(ratio - (n - 1) / n) < 1e-3:
+        hint = f"Yours is {n - 1}/{n} of the expected value: divide by N - 1, not N. " + hint
+    assert_close(variance, expected, "explained_variance from pca_fit", hint, describe_data(n, d, k, seed))

@@ -1,0 +1,122 @@
+"""PCA.3 (36 points): reconstruction_mse, pca_error_curve, and PCA against an autoencoder."""
+import torch
+from hypothesis import given, settings, strategies as st
+
+from autograder.calibration import PCA_AE_SMOKE
+from autograder.checks import expect
+from autograder.graded.pca_ae.pca_oracle import (as_float, close, closed_form_curve, curve_values, describe_data,
+                                                 fit_parts, pca_problems, spectral_data)
+from autograder.rubric import item
+
+MSE_HINT = "reconstruction_mse is (x - x_hat).pow(2).mean().item(): the MEAN over every element, not a sum."
+CURVE_HINT = ("For each k: fit PCA on x, reconstruct x with pca_decode(pca_encode(x, mean, C[:k]), mean, C[:k]) and "
+              "record reconstruction_mse(x, x_hat). The result must equal the sum of the discarded eigenvalues of "
+              "the (biased, 1/N) covariance divided by D.")
+DIGITS_DIMS = [1, 2, 4, 8, 16]
+
+
+def fmt(values) -> str:
+    return "[" + ", ".join(f"{v:.6g}" for v in values) + "]"
+
+
+@st.composite
+def mse_inputs(draw):
+    n, d, seed = draw(st.integers(1, 12)), draw(st.integers(1, 12)), draw(st.integers(0, 2**31 - 1))
+    gen = torch.Generator().manual_seed(seed)
+    return torch.rand(n, d, generator=gen), torch.rand(n, d, generator=gen), seed
+
+
+@item("PCA.3a", 6)
+@settings(report_multiple_bugs=False)  # one failure, shrunk, in the message
+@given(mse_inputs())
+def test_mse_value(gateway, inputs):
+    """reconstruction_mse is the mean of (x - x_hat)^2 over all elements"""
+    x, x_hat, seed = inputs
+    got = as_float(gateway.call("pca_ae.reconstruction_mse", x, x_hat), "reconstruction_mse(x, x_hat)")
+    expected = float(((x.double() - x_hat.double()) ** 2).mean())
+    hint = MSE_HINT
+    if x.numel() > 1 and abs(got - expected * x.numel()) <= 1e-4 * expected * x.numel():
+        hint = f"Yours is {x.numel()} times too large (a sum over the {x.numel()} elements). " + hint
+    expect(close(got, expected), "reconstruction_mse(x, x_hat)", f"{expected:.6g}", f"{got:.6g}", hint,
+           f"x, x_hat = torch.rand({x.shape[0]}, {x.shape[1]}), torch.rand({x.shape[0]}, {x.shape[1]}) (seed {seed})")
+
+
+@item("PCA.3b", 3)
+def test_mse_is_float(gateway):
+    """reconstruction_mse returns a Python float, not a tensor"""
+    x = torch.rand(4, 5, generator=torch.Generator().manual_seed(31))
+    got = gateway.call("pca_ae.reconstruction_mse", x, torch.zeros_like(x))
+    expect(isinstance(got, float), "type returned by reconstruction_mse(x, x_hat)", "a Python float",
+           f"{type(got).__name__}" + (f" of shape {tuple(got.shape)}" if isinstance(got, torch.Tensor) else ""),
+           "The contract asks for a float (what the error-curve plot and the CSV expect): end with .item() "
+           "or float(...).", "reconstruction_mse(torch.rand(4, 5), torch.zeros(4, 5))")
+
+
+@item("PCA.3c", 7)
+def test_curve_digits(gateway, digits):
+    """pca_error_curve on the digits equals the Eckart-Young closed form for k = 1, 2, 4, 8, 16"""
+    x = digits["x_test"]
+    got = curve_values(gateway.call("pca_ae.pca_error_curve", x, DIGITS_DIMS), DIGITS_DIMS,
+                       f"pca_error_curve(x_test, {DIGITS_DIMS})")
+    expected = closed_form_curve(x, DIGITS_DIMS)
+    expect(all(close(g, e) for g, e in zip(got, expected)), f"pca_error_curve(x_test, {DIGITS_DIMS})",
+           fmt(expected), fmt(got), CURVE_HINT, f"the 300 test digits flattened to (300, 784), dims = {DIGITS_DIMS}")
+
+
+@item("PCA.3d", 6)
+@settings(report_multiple_bugs=False)  # one failure, shrunk, in the message
+@given(pca_problems())
+def test_curve_random(gateway, problem):
+    """pca_error_curve on random data equals the closed form for every k from 1 to min(N - 1, D)"""
+    n, d, _, seed = problem
+    x = spectral_data(n, d, seed)
+    dims = list(range(1, min(n - 1, d) + 1))
+    got = curve_values(gateway.call("pca_ae.pca_error_curve", x, dims), dims, f"pca_error_curve(x, {dims})")
+    expected = closed_form_curve(x, dims)
+    expect(all(close(g, e) for g, e in zip(got, expected)), f"pca_error_curve(x, {dims})", fmt(expected), fmt(got),
+           CURVE_HINT, describe_data(n, d, 0, seed).replace(", k = 0", f", dims = {dims}"))
+
+
+@item("PCA.3e", 6)
+def test_curve_shape(gateway):
+    """pca_error_curve never increases with k, reaches 0 at full rank, and follows the order of dims"""
+    x = spectral_data(12, 6, seed=41)  # rank 6 once centred
+    dims = [1, 2, 3, 4, 5, 6]
+    got = curve_values(gateway.call("pca_ae.pca_error_curve", x, dims), dims, f"pca_error_curve(x, {dims})")
+    repro = "x = <(12, 6) float32 data of rank 6 around a nonzero mean>"
+    expect(all(b <= a + 1e-7 for a, b in zip(got, got[1:])), f"pca_error_curve(x, {dims})",
+           "a non-increasing list (more components never reconstruct worse)", fmt(got),
+           "Record the reconstruction error, not the variance kept or the eigenvalues. " + CURVE_HINT, repro)
+    expect(abs(got[-1]) < 1e-6, "pca_error_curve at k = 6 = the rank of the centred data", "0 (exact reconstruction)",
+           f"{got[-1]:.3g}", "With all directions kept, decode(encode(x)) is x itself: check the mean. " + CURVE_HINT,
+           repro)
+    for dims in ([5, 1, 3], [2, 2]):
+        got = curve_values(gateway.call("pca_ae.pca_error_curve", x, dims), dims, f"pca_error_curve(x, {dims})")
+        expected = closed_form_curve(x, dims)
+        expect(all(close(g, e) for g, e in zip(got, expected)), f"pca_error_curve(x, {dims})", fmt(expected),
+               fmt(got), "dims may come in any order (and repeat): fit once with max(dims) components, then "
+               "answer each k of dims in the order given.", repro)
+
+
+@item("PCA.3f", 8)
+def test_autoencoder_beats_pca(gateway, digits, reference_ae_mse):
+    """On the training digits, an MSE-trained autoencoder beats your PCA at k = 2 and 4, as the handout expects"""
+    x = digits["x_train"]
+    dims = PCA_AE_SMOKE["dims"]
+    curve = curve_values(gateway.call("pca_ae.pca_error_curve", x, dims), dims, f"pca_error_curve(x_train, {dims})")
+    expected = closed_form_curve(x, dims)
+    for k, from_curve, exact in zip(dims, curve, expected):
+        mean, components, _ = fit_parts(gateway.call("pca_ae.pca_fit", x, k), x.shape[1], k, f"pca_fit(x_train, {k})")
+        codes = gateway.call("pca_ae.pca_encode", x, mean, components)
+        recon = gateway.call("pca_ae.pca_decode", codes, mean, components)
+        from_fit = float(((recon.double() - x.double()) ** 2).mean())
+        expect(close(from_curve, exact) and close(from_fit, exact),
+               f"per-pixel PCA error on the 1,497 training digits at k = {k}",
+               f"{exact:.6g} (closed form)", f"{from_curve:.6g} from pca_error_curve, {from_fit:.6g} from "
+               "pca_fit + pca_encode + pca_decode", "Fix PCA.1-PCA.3 first: the comparison needs the true PCA error. "
+               + CURVE_HINT, f"pca_error_curve(x_train, {dims})")
+        ae = reference_ae_mse(k)
+        bound = PCA_AE_SMOKE["ae_to_pca_ratio_max"][k]
+        expect(ae < bound * from_curve, f"per-pixel MSE of the grader's {k}-D autoencoder against your PCA at k = {k}",
+               f"below {bound} x your PCA error ({bound * from_curve:.6g})", f"{ae:.6g}",
+               "The grader's autoencoder is fixed; a PCA error this low means your PCA error is too small.")

@@ -1,0 +1,39 @@
+"""Hidden items of vae.py: the same maths on held-out inputs.
+
+Not shipped to students; a failure says which function to revisit, never the
+inputs or the expected numbers.
+"""
+import torch
+
+from autograder import oracles
+from autograder.checks import assert_close, expect_tensor
+from autograder.hidden import held_out
+from autograder.rubric import item
+
+GEN = torch.Generator().manual_seed(404)
+
+
+@item("B.1g", 2, visibility="hidden")
+def test_losses_held_out(gateway):
+    """reconstruction_loss and kl_divergence on held-out shapes and values"""
+    with held_out("reconstruction_loss and kl_divergence (see B.1a-B.1e)"):
+        p = torch.rand(3, 50, generator=GEN).clamp(1e-6, 1 - 1e-6)
+        x = torch.rand(3, 50, generator=GEN)
+        assert_close(gateway.call("vae.reconstruction_loss", p, x), oracles.bernoulli_nll(p, x), "BCE")
+        mu = 3 * torch.randn(1, 40, generator=GEN)
+        logvar = 2 * torch.randn(1, 40, generator=GEN)
+        assert_close(gateway.call("vae.kl_divergence", mu, logvar), oracles.gaussian_kl(mu, logvar), "KL")
+
+
+@item("B.2g", 2, visibility="hidden")
+def test_reparameterize_held_out(gateway, vae):
+    """reparameterize keeps per-element means and variances on a held-out shape"""
+    with held_out("reparameterize (see B.2b-B.2d)"):
+        mu = torch.linspace(-3, 3, 7).repeat(6000, 1)
+        logvar = torch.linspace(-2, 2, 7).repeat(6000, 1)
+        z = expect_tensor(vae.reparameterize(mu, logvar, seed=9), "z", tuple(mu.shape))
+        std = torch.exp(0.5 * logvar[0])
+        # 6,000 draws per column: the column mean's standard error is std / 77; 5 standard errors.
+        assert bool(((z.mean(0) - mu[0]).abs() < 5 * std / 6000 ** 0.5).all())
+        # sample std of 6,000 normal draws has relative standard error 1 / sqrt(12000) ~ 0.009; allow 5%.
+        assert bool(((z.std(0) / std - 1).abs() < 0.05).all())

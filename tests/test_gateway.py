@@ -1,0 +1,128 @@
+"""The gateway and worker: values in and out, every failure mode bounded and named."""
+import textwrap
+
+import pytest
+import torch
+
+from autograder.errors import SubmissionError
+from autograder.gateway import Gateway
+from autograder.limits import Limits
+
+CODE = textwrap.dedent('''
+    import os, sys, time
+    import torch
+
+    def add(a, b):
+        return a + b
+
+    def todo():
+        raise NotImplementedError("TODO X.1: write me")
+
+    def boom():
+        return 1 / 0
+
+    def hang():
+        while True:
+            pass
+
+    def hard_exit():
+        os._exit(3)
+
+    def soft_exit():
+        sys.exit(0)
+
+    def loud():
+        print("x" * 1_000_000)
+        return 7
+
+    def noise(n):
+        return torch.randn(n)
+
+    def pair():
+        return {"a": torch.ones(2), "b": (1, "two", None)}
+
+    def scale(x, s):
+        return x * s
+
+    class Box(torch.nn.Module):
+        def __init__(self, n):
+            super().__init__()
+            self.lin = torch.nn.Linear(n, 1)
+
+        def forward(self, x):
+            return self.lin(x)
+''')
+
+
+@pytest.fixture
+def gateway(tmp_path):
+    (tmp_path / "vae.py").write_text(CODE)
+    with Gateway(tmp_path, Limits(call_timeout=5)) as gw:
+        yield gw
+
+
+def test_values_round_trip(gateway):
+    assert torch.equal(gateway.call("vae.add", torch.ones(3), torch.ones(3)), torch.full((3,), 2.0))
+    out = gateway.call("vae.pair")
+    assert torch.equal(out["a"], torch.ones(2)) and out["b"] == (1, "two", None)
+
+
+def test_handles_and_methods(gateway):
+    box = gateway.new("vae.Box", 4)
+    assert box.type_name == "Box"
+    assert box(torch.zeros(2, 4)).shape == (2, 1)
+    info = gateway.trusted("autograder.probes:describe", box)
+    assert info["n_params"] == 5 and info["linear"] == [(4, 1)]
+
+
+def test_seed_per_call(gateway):
+    assert torch.equal(gateway.call("vae.noise", 5, seed=3), gateway.call("vae.noise", 5, seed=3))
+    assert not torch.equal(gateway.call("vae.noise", 5, seed=3), gateway.call("vae.noise", 5, seed=4))
+
+
+def test_gradients(gateway):
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    out = gateway.call("vae.scale", x, 3.0, grad={"wrt": [0]})
+    assert torch.equal(out["grads"][0], torch.full((2,), 3.0, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("target, kind", [
+    ("vae.todo", "not_implemented"), ("vae.boom", "raised"), ("vae.hang", "timeout"),
+    ("vae.hard_exit", "crashed"), ("vae.soft_exit", "exit"), ("vae.missing_name", "raised"),
+])
+def test_failures_are_named_and_the_next_call_works(gateway, target, kind):
+    with pytest.raises(SubmissionError) as info:
+        gateway.call(target)
+    assert info.value.kind == kind
+    assert info.value.student_message()
+    assert torch.equal(gateway.call("vae.add", torch.ones(1), torch.ones(1)), torch.full((1,), 2.0))
+
+
+def test_handles_die_with_their_worker(gateway):
+    box = gateway.new("vae.Box", 2)
+    with pytest.raises(SubmissionError):
+        gateway.call("vae.hard_exit")
+    with pytest.raises(SubmissionError, match="gone"):
+        box(torch.zeros(1, 2))
+
+
+def test_output_is_captured_and_capped(gateway):
+    assert gateway.call("vae.loud") == 7
+    text = gateway.output()
+    assert len(text) < gateway.limits.output_cap + 200 and "dropped" in text
+
+
+def test_missing_and_broken_files(tmp_path):
+    (tmp_path / "cvae.py").write_text("def f(:\n")
+    with Gateway(tmp_path) as gw:
+        with pytest.raises(SubmissionError) as info:
+            gw.call("vae.f")
+        assert info.value.kind == "missing"
+        with pytest.raises(SubmissionError) as info:
+            gw.call("cvae.f")
+        assert info.value.kind == "import" and "SyntaxError" in info.value.student_message()
+
+
+def test_untrusted_targets_are_refused(gateway):
+    with pytest.raises(SubmissionError, match="not trusted"):
+        gateway.trusted("os:system", "true")
