@@ -116,16 +116,20 @@ _FACES_DATA: dict = {}
 def faces_smoke_data(n_train: int, n_test: int, seed: int = 0):
     """The generated faces of the faces.py smoke run: ((x_train, y_train), (x_test, y_test)).
 
-    x is float32 (N, 3, 64, 64) in [0, 1]; y is int64 zeros (unused). ``course.faces_data.make_fake_faces``
-    writes the n_train + n_test faces once into ``<data root>/cache/fake-faces-n<N>-seed<seed>/`` (through
-    a temporary folder renamed into place, so a parallel grader never reads half a set), ``load_faces``
-    reads them; the first n_train are the training set. Kept in memory for the rest of the process.
+    x is float32 (N, 3, 64, 64), pixels rounded to {0, 1}: grey pixels leave an entropy floor of ~7,800 of
+    the ~8,500 nats per image an untrained model scores, so a run of seconds could gain only ~100 nats, no more
+    than the KL of some architectures; binary pixels let it gain ~1,000. y is int64 zeros (unused).
+
+    ``course.faces_data.make_fake_faces`` writes the n_train + n_test faces once into
+    ``<data root>/cache/fake-faces-n<N>-seed<seed>/`` (through a temporary folder renamed into place, so a
+    parallel grader never reads half a set) and ``load_faces`` reads them; the first n_train are the
+    training set. Kept in memory for the rest of the process.
     """
     import shutil
     import tempfile
     from pathlib import Path
 
-    from course.data import data_root
+    from course.data import binarize, data_root
     from course.faces_data import load_faces, make_fake_faces
 
     key = (n_train, n_test, seed)
@@ -140,18 +144,55 @@ def faces_smoke_data(n_train: int, n_test: int, seed: int = 0):
                 tmp.rename(folder)
             except OSError:  # another grader finished the same set first
                 shutil.rmtree(tmp, ignore_errors=True)
-        x = load_faces(folder)  # (n, 3, 64, 64)
+        x = binarize(load_faces(folder))  # (n, 3, 64, 64) in {0, 1}
         y = torch.zeros(n, dtype=torch.long)
         _FACES_DATA[key] = ((x[:n_train], y[:n_train]), (x[n_train:], y[n_train:]))
     return _FACES_DATA[key]
 
 
-def faces_smoke_metrics(model, history: dict, x_test: torch.Tensor, seed: int = 0) -> dict:
+def faces_smoke_metrics(gateway, model, history: dict, x_test: torch.Tensor, seed: int = 0) -> dict:
     """Every number the faces.py smoke item judges, for a smoke-trained ``FaceVAE``.
 
     ``x_test`` is (N, 3, 64, 64). The negative ELBO per image uses one z per image from the model's
     own encode and decode, eps from the grader's seeded generator, and the grader's BCE and KL oracles.
+    It is taken in eval mode and in training mode, and the lower one counts: after a few dozen steps
+    BatchNorm's running averages still lag behind the weights, so a correct model with BatchNorm can
+    look untrained in eval mode (KL of hundreds of nats) while its batch statistics are fine.
     """
-    terms = vae_terms(model, x_test, seed)
+    by_mode = {}
+    for mode in ("eval", "train"):
+        gateway.trusted("autograder.probes:set_training", model, mode == "train", label="switching your FaceVAE's mode")
+        by_mode[mode] = vae_terms(model, x_test, seed)
+    gateway.trusted("autograder.probes:set_training", model, False, label="switching your FaceVAE's mode")
+    mode = min(by_mode, key=lambda k: (by_mode[k]["loss"] != by_mode[k]["loss"], by_mode[k]["loss"]))  # NaN last
+    terms = by_mode[mode]
     return {"train_first": history["train_loss"][0], "train_last": history["train_loss"][-1],
-            "test_loss": terms["loss"], "reconstruction": terms["reconstruction"], "kl": terms["kl"]}
+            "test_loss": terms["loss"], "reconstruction": terms["reconstruction"], "kl": terms["kl"], "mode": mode,
+            "eval_loss": by_mode["eval"]["loss"], "train_mode_loss": by_mode["train"]["loss"]}
+
+
+def reference_ae_mse(x_train: torch.Tensor, x_test: torch.Tensor, k: int, *, epochs: int, batch_size: int,
+                     lr: float, seed: int) -> float:
+    """Per-pixel MSE on ``x_train`` (N, 784) of the grader's own k-D autoencoder after MSE smoke training.
+
+    Trusted code only, in this process: ``reference_models.MLPAutoencoder``
+    trained by ``smoke.train(..., loss="mse_ae")`` on one thread with its
+    seeds fixed, so the value is the same on every run and for every student.
+    The caller's thread count and random state are restored afterwards.
+    """
+    from autograder.reference_models import MLPAutoencoder
+    from autograder.smoke import train
+
+    threads = torch.get_num_threads()
+    with torch.random.fork_rng(devices=[]):
+        torch.set_num_threads(1)
+        try:
+            torch.manual_seed(seed)
+            model = MLPAutoencoder(k, n_dims_data=x_train.shape[1])
+            data = ((x_train, torch.zeros(len(x_train), dtype=torch.int64)),
+                    (x_test, torch.zeros(len(x_test), dtype=torch.int64)))
+            train(model, "pca_ae", epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, loss="mse_ae", data=data)
+            with torch.no_grad():
+                return float(((model(x_train)[0] - x_train) ** 2).mean())
+        finally:
+            torch.set_num_threads(threads)

@@ -144,3 +144,10 @@ def subset_info(subset, dataset) -> dict:
     except Exception as exc:  # noqa: BLE001 - reported to the student by the item
         info["error"] = f"{type(exc).__name__}: {exc}"[:300]
     return info
+
+
+def set_training(model: nn.Module, training: bool) -> bool:
+    """Put ``model`` in training (True) or eval (False) mode with nn.Module's own ``train``, whatever the
+    class defines under that name; returns the mode now set."""
+    nn.Module.train(model, training)
+    return model.training

@@ -107,6 +107,9 @@ class Worker:
     def serve(self, request: dict):
         op = request["op"]
         seed = int(request.get("seed", 0))
+        if op == "import":
+            self.module(request["target"])
+            return None
         if op == "getattr":
             return self.wire(getattr(self.handles[request["handle"]], request["name"]))
         if op == "method":

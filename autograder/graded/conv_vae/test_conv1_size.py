@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.checks import expect
-from autograder.graded.conv_vae.configs import side
+from autograder.graded.conv_vae.layers import side
 from autograder.rubric import item
 
 HINT = ("An unpadded, stride-1 convolution with kernel k trims k - 1 pixels from each side length, "

@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.checks import assert_close, expect, expect_tensor
-from autograder.graded.conv_vae.configs import call_text, configs, encoder_params, side
+from autograder.graded.conv_vae.layers import affine_residual, call_text, configs, encoder_params, side
 from autograder.rubric import item
 
 LAYOUT_HINT = ("Encoder: Conv2d(1, c1, k) -> ReLU -> Conv2d(c1, c2, k) -> ReLU -> flatten, then two "
@@ -84,15 +84,6 @@ def test_encoder_relus(gateway):
                      repro)
 
 
-def affine_residual(features, target) -> float:
-    """Relative residual of the least-squares affine fit of ``target`` (B, m) on ``features`` (B, F)."""
-    a = torch.cat([features.double(), torch.ones(features.shape[0], 1, dtype=torch.float64)], dim=1)
-    y = target.double()
-    fit = torch.linalg.lstsq(a, y, driver="gelsd").solution
-    spread = (y - y.mean(0)).norm()
-    return float((a @ fit - y).norm() / spread.clamp(min=1e-12))
-
-
 @item("CONV.2d", 6)
 def test_encoder_heads(gateway):
     """Encoder heads: mu is affine in the features, sigma = exp(affine) > 0 (no other activation)"""
@@ -106,7 +97,8 @@ def test_encoder_heads(gateway):
     expect(bool(torch.isfinite(sigma).all()) and lo > 0, "sigma of Encoder.forward", "finite values > 0 everywhere",
            f"values from {lo:.3g} to {float(sigma.max()):.3g}",
            "sigma is a standard deviation: return torch.exp(std head), which is always positive.", repro)
-    expect(not torch.allclose(torch.log(sigma), mu), "mu and log(sigma)", "two different heads", "the same values",
+    expect(not torch.allclose(torch.log(sigma), mu, rtol=1e-4, atol=1e-4), "mu and log(sigma)",
+           "two different heads", "the same values",
            "sigma needs its own Linear head: sigma = exp(std(h)), not exp(mean(h)).", repro)
     # A Linear head is affine in its input, so the best affine fit leaves only float32 rounding (~1e-7);
     # a sigmoid, softplus or tanh on top leaves >= 1e-3 at these input scales (calibrated on those variants).

@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.checks import assert_close, expect, expect_tensor
-from autograder.graded.conv_vae.configs import call_text, configs, decoder_params, side
+from autograder.graded.conv_vae.layers import call_text, configs, decoder_params, side
 from autograder.rubric import item
 
 LAYOUT_HINT = ("Decoder: Linear(lat, c2 * s * s) -> ReLU -> view as (B, c2, s, s) -> ConvTranspose2d(c2, c1, k) "

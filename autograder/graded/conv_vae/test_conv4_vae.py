@@ -6,7 +6,7 @@ from scipy import stats
 from autograder import oracles
 from autograder.calibration import CONV_VAE_SMOKE, KL_MONTE_CARLO, KS_TEST
 from autograder.checks import assert_close, expect, expect_tensor, repro_tensor
-from autograder.graded.conv_vae.configs import call_text
+from autograder.graded.conv_vae.layers import call_text
 from autograder.rubric import item
 from autograder.strategies import gaussian_params
 

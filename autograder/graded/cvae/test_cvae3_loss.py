@@ -37,25 +37,25 @@ def test_reconstruction_term(gateway, model):
 def test_kl_term(gateway, model, params):
     """KL term: loss grows by sum KL(N(mu, exp(logvar)) || N(0, I)) (torch.distributions)"""
     mu, logvar = params
-    x = (torch.arange(mu.shape[0] * 784).reshape(-1, 784) % 3 == 0).float()  # recon_x = x: BCE (almost) 0
-    base = loss(model, x, x, torch.zeros_like(mu), torch.zeros_like(logvar), "loss_function(x, x, 0, 0)")
-    got = loss(model, x, x, mu, logvar, "loss_function(x, x, mu, logvar)") - base
+    x = (torch.arange(mu.shape[0] * 784).reshape(-1, 784) % 3 == 0).float()
+    p = 0.001 + 0.998 * x  # recon_x within 0.001 of x: a reconstruction term of ~0.001 nats per pixel
+    base = loss(model, p, x, torch.zeros_like(mu), torch.zeros_like(logvar), "loss_function(p, x, 0, 0)")
+    got = loss(model, p, x, mu, logvar, "loss_function(p, x, mu, logvar)") - base
     assert_close(got, oracles.gaussian_kl(mu, logvar),
-                 "loss_function(x, x, mu, logvar) - loss_function(x, x, 0, 0), the KL term", KL_HINT,
-                 f"mu = {repro_tensor(mu)}; logvar = {repro_tensor(logvar)}; x = recon_x of shape "
-                 f"({mu.shape[0]}, 784) in {{0, 1}}")
+                 "loss_function(p, x, mu, logvar) - loss_function(p, x, 0, 0), the KL term", KL_HINT,
+                 f"mu = {repro_tensor(mu)}; logvar = {repro_tensor(logvar)}; x of shape ({mu.shape[0]}, 784) "
+                 "in {0, 1}; p = 0.001 + 0.998 * x")
 
 
 @item("CVAE.3c", 4)
 def test_loss_is_summed(gateway, model):
-    """The loss is the sum over the batch: the batch's loss equals the sum of its examples' losses"""
+    """The loss is a sum over the batch: the batch's loss equals the sum of its examples' losses"""
     whole = float(loss(model, P, X, MU, LOGVAR, "loss_function(p, x, mu, logvar)"))
     parts = sum(float(loss(model, P[i:i + 1], X[i:i + 1], MU[i:i + 1], LOGVAR[i:i + 1], "loss_function on one example"))
                 for i in range(16))
-    expected = float(oracles.bernoulli_nll(P, X) + oracles.gaussian_kl(MU, LOGVAR))
-    expect(abs(whole - parts) <= 1e-4 * abs(parts) and abs(whole - expected) <= 1e-4 * abs(expected),
-           "loss_function on a batch of 16 and the sum of its 16 single-example losses",
-           f"both {expected:.2f} (the grader's oracle)", f"{whole:.2f} for the batch, {parts:.2f} summed",
+    expect(whole > 0 and abs(whole - parts) <= 1e-4 * abs(parts),
+           "loss_function on a batch of 16 against the sum of its 16 single-example losses",
+           "the same positive number twice", f"{whole:.2f} for the batch, {parts:.2f} summed",
            "Use reduction='sum' and torch.sum, never a mean: the trainer divides by the batch size itself.",
            REPRO + "; mu, logvar = torch.randn(16, 40), torch.randn(16, 40)")
 

@@ -28,7 +28,7 @@ def loss_owner(gateway):
 
 @pytest.fixture(scope="session")
 def face_data():
-    """((x_train, y), (x_test, y)): generated 64 x 64 faces, x (N, 3, 64, 64) in [0, 1]."""
+    """((x_train, y), (x_test, y)): generated 64 x 64 faces, x (N, 3, 64, 64) with pixels in {0, 1}."""
     from autograder.evaluate import faces_smoke_data
 
     return faces_smoke_data(FACES_SMOKE["n_train"], FACES_SMOKE["n_test"], FACES_SMOKE["data_seed"])
@@ -59,9 +59,9 @@ def trained(gateway, face_data):
 
 
 @pytest.fixture(scope="session")
-def smoke_metrics(trained, face_data):
+def smoke_metrics(gateway, trained, face_data):
     """The smoke metrics of the trained FaceVAE on the generated test faces (autograder.evaluate)."""
     from autograder.evaluate import faces_smoke_metrics
 
     model, history = trained()
-    return faces_smoke_metrics(model, history, face_data[1][0], seed=FACES_SMOKE["seed"])
+    return faces_smoke_metrics(gateway, model, history, face_data[1][0], seed=FACES_SMOKE["seed"])

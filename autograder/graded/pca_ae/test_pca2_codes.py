@@ -26,7 +26,7 @@ def repro(n, d, k, seed):
 
 
 @item("PCA.2a", 6)
-@settings(report_multiple_bugs=False)  # one failure, shrunk, in the message
+@settings(report_multiple_bugs=False)  # one failing example, never an ExceptionGroup
 @given(code_problems())
 def test_encode(gateway, params):
     """pca_encode(x, mean, components) = (x - mean) @ components^T, shape (N, k)"""
@@ -39,7 +39,7 @@ def test_encode(gateway, params):
 
 
 @item("PCA.2b", 6)
-@settings(report_multiple_bugs=False)  # one failure, shrunk, in the message
+@settings(report_multiple_bugs=False)  # one failing example, never an ExceptionGroup
 @given(code_problems())
 def test_decode(gateway, params):
     """pca_decode(z, mean, components) = z @ components + mean, shape (N, D)"""
@@ -52,7 +52,7 @@ def test_decode(gateway, params):
 
 
 @item("PCA.2c", 6)
-@settings(report_multiple_bugs=False)  # one failure, shrunk, in the message
+@settings(report_multiple_bugs=False)  # one failing example, never an ExceptionGroup
 @given(code_problems())
 def test_round_trip_on_span(gateway, params):
     """Round trip on the span: decode(encode(x)) = x for x = mean + z @ components, and encode(decode(z)) = z"""

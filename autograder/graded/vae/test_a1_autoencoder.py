@@ -18,10 +18,11 @@ def expected_params(data, hidden, code, vae):
 @item("A.1a", 5)
 def test_layer_shapes(gateway):
     """Autoencoder layers: widths 784-512-2-512-784 and parameter count"""
-    for dims in [(784, 512, 2), (784, 100, 5)]:
-        info = gateway.trusted("autograder.probes:describe", gateway.new("vae.Autoencoder", "ae", *dims))
+    for args, dims in [((), (784, 512, 2)), ((784, 100, 5), (784, 100, 5))]:
+        info = gateway.trusted("autograder.probes:describe", gateway.new("vae.Autoencoder", "ae", *args))
         allowed = {expected_params(*dims, False), expected_params(*dims, True)}
-        expect(info["n_params"] in allowed, f"parameter count of Autoencoder('ae', {', '.join(map(str, dims))})",
+        call = f"Autoencoder({', '.join(map(repr, ('ae', *args)))})"
+        expect(info["n_params"] in allowed, f"parameter count of {call}",
                " or ".join(f"{n:,}" for n in sorted(allowed)), f"{info['n_params']:,} (Linear layers {info['linear']})",
                "Encoder: data -> hidden -> code; decoder: code -> hidden -> data, each Linear with a bias; "
                "use n_dims_hidden and n_dims_code instead of fixed numbers.")

@@ -1,0 +1,74 @@
+"""The grading interface of ASSIGNMENTS.md: inputs, results.json, exit status."""
+import json
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from tests.variants import SOLUTIONS, STUBS
+
+QUICK = ["-a", "vae", "-k", "test_layer_shapes or test_bad_type"]  # two fast items keep these tests short
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+def validate_gradescope(data: dict) -> None:
+    """results.json carries Gradescope's fields with the right types."""
+    assert isinstance(data["score"], (int, float))
+    assert isinstance(data["tests"], list) and data["tests"]
+    for test in data["tests"]:
+        assert {"name", "score", "max_score", "status", "output", "tags"} <= set(test)
+        assert test["status"] in ("passed", "failed")
+        assert isinstance(test["score"], (int, float)) and isinstance(test["max_score"], (int, float))
+        assert isinstance(test["tags"], list) and test["tags"]
+        assert test.get("visibility", "visible") in ("visible", "hidden", "after_due_date", "after_published")
+    graded = [t for t in data["tests"] if "manual" not in t["tags"]]
+    assert abs(sum(t["score"] for t in graded) - data["score"]) < 1e-9
+
+
+def test_reference_folder_json_and_exit_zero(tmp_path):
+    out = tmp_path / "results.json"
+    proc = run(SOLUTIONS, *QUICK, "--json", out)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    validate_gradescope(data)
+    assert data["score"] == 8 and all(t["tags"][0] == "vae" for t in data["tests"])
+    assert "PASS" in proc.stdout and "8 / 100" in proc.stdout
+
+
+def test_stubs_exit_zero_and_say_not_implemented():
+    proc = run(STUBS, *QUICK)
+    assert proc.returncode == 0
+    assert "not implemented" in proc.stdout and "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_single_file_and_zip(tmp_path):
+    single = run(SOLUTIONS / "vae.py", "-k", "test_bad_type")
+    assert single.returncode == 0 and "vae.py" in single.stdout and "cvae.py" not in single.stdout
+    archive = tmp_path / "sub.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(SOLUTIONS / "vae.py", "my_folder/vae.py")
+    proc = run(archive, *QUICK)
+    assert proc.returncode == 0 and "8 / 100" in proc.stdout
+
+
+def test_missing_file_scores_zero_with_the_word_missing(tmp_path):
+    (tmp_path / "cvae.py").write_text("x = 1\n")
+    proc = run(tmp_path, *QUICK)
+    assert proc.returncode == 0 and "missing" in proc.stdout and "0 / 100" in proc.stdout
+
+
+def test_syntax_error_is_graded_not_fatal(tmp_path):
+    (tmp_path / "vae.py").write_text("def broken(:\n")
+    proc = run(tmp_path, *QUICK)
+    assert proc.returncode == 0 and "SyntaxError" in proc.stdout and "0 / 100" in proc.stdout
+
+
+@pytest.mark.parametrize("args", [["/no/such/path"], ["README.md"], [SOLUTIONS, "-a", "nope"]])
+def test_grader_errors_exit_non_zero(args):
+    proc = run(*args)
+    assert proc.returncode != 0 and "autograder" in proc.stderr and "Traceback" not in proc.stderr

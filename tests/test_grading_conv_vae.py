@@ -1,0 +1,227 @@
+"""The grader on conv_vae.py: the reference scores 100, stubs 0, every catalogued
+bug loses its intended item, every differently written correct version keeps
+full marks; plus unit tests of the helpers the conv_vae items rely on."""
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from autograder.api import grade
+from tests.variants import STUBS, SOLUTIONS, Variant, lost_items, messages
+
+SIZE = "return d - n_layers * (k - 1)"
+ENC_S = "        s = conv_output_size(d, k)\n        self.conv1"
+ENC_INIT = ("        self.conv1 = nn.Conv2d(1, c1, k)\n        self.conv2 = nn.Conv2d(c1, c2, k)\n"
+            "        self.mean = nn.Linear(c2 * s * s, lat)\n        self.std = nn.Linear(c2 * s * s, lat)\n")
+ENC_FWD = ("        h = F.relu(self.conv2(F.relu(self.conv1(x))))\n"
+           "        h = torch.flatten(h, start_dim=1)  # (B, c2 * s * s)\n"
+           "        return self.mean(h), torch.exp(self.std(h))\n")
+HEADS = "return self.mean(h), torch.exp(self.std(h))"
+DEC_INIT = ("        self.c2 = c2\n        self.s = conv_output_size(d, k)\n"
+            "        self.linear = nn.Linear(lat, c2 * self.s * self.s)\n"
+            "        self.deconv1 = nn.ConvTranspose2d(c2, c1, k)\n        self.deconv2 = nn.ConvTranspose2d(c1, 1, k)\n")
+DEC_FWD = ("        h = F.relu(self.linear(z))\n        h = h.view(-1, self.c2, self.s, self.s)  # (B, c2, s, s)\n"
+           "        h = F.relu(self.deconv1(h))\n        return torch.sigmoid(self.deconv2(h))\n")
+R_LOSS = 'return F.binary_cross_entropy(x_hat, x, reduction="sum")'
+KL = "return torch.sum(0.5 * (mu.pow(2) + sigma.pow(2) - 1) - torch.log(sigma))"
+GAUSS = "return mu + sigma * torch.randn_like(sigma)"
+LOSS = "self.loss = self.r_loss(x_hat, x) + self.kl_loss(mu, sigma)"
+TOP = ("    variance = torch.var(embeddings, dim=0)  # (lat,)\n"
+       "    return torch.argsort(variance, descending=True, stable=True)[:k]\n")
+ICDF = "return torch.distributions.Normal(0.0, 1.0).icdf(p).to(torch.float32)"
+ROWS = ("            z[:, :, dims[0]] = values[:, None]  # row i: value i\n"
+        "            z[:, :, dims[1]] = values[None, :]  # column j: value j\n")
+
+
+def v(name, edits, lose=()):
+    return Variant(name, "conv_vae", edits, set(lose))
+
+
+BUGS = [
+    # the known mistakes of the source material (seeds/004, 002)
+    v("kl_textbook_slip_004", [(KL, "return torch.sum(mu.pow(2) + sigma.pow(2) - torch.log(sigma) - 0.5)")],
+      {"CONV.4a", "CONV.4b"}),
+    v("r_loss_log_of_target_004", [(R_LOSS, R_LOSS.replace("(x_hat, x,", "(x, x_hat,"))], {"CONV.4c"}),
+    v("size_one_layer_004", [(SIZE, "return d - (k - 1)")], {"CONV.1a", "CONV.1b"}),
+    v("encoder_linear_size_one_layer_004", [(ENC_S, ENC_S.replace("conv_output_size(d, k)", "d - (k - 1)"))],
+      {"CONV.2a", "CONV.2b"}),
+    v("sigmoid_heads_002", [(HEADS, "return torch.sigmoid(self.mean(h)), torch.sigmoid(self.std(h))")], {"CONV.2d"}),
+    # conv_output_size, Encoder, Decoder
+    v("size_two_layers_hardcoded", [(SIZE, "return d - 2 * (k - 1)")], {"CONV.1b"}),
+    v("sigma_raw_head", [(HEADS, "return self.mean(h), self.std(h)")], {"CONV.2d"}),
+    v("sigma_softplus", [(HEADS, "return self.mean(h), F.softplus(self.std(h))")], {"CONV.2d"}),
+    v("sigma_from_mean_head", [(HEADS, "return self.mean(h), torch.exp(self.mean(h))")], {"CONV.2d"}),
+    v("encoder_missing_relu", [(ENC_FWD, ENC_FWD.replace("F.relu(self.conv2(F.relu(self.conv1(x))))",
+                                                          "self.conv2(F.relu(self.conv1(x)))"))], {"CONV.2c"}),
+    v("decoder_missing_sigmoid", [(DEC_FWD, DEC_FWD.replace("torch.sigmoid(self.deconv2(h))", "self.deconv2(h)"))],
+      {"CONV.3c"}),
+    v("decoder_clamp_not_sigmoid", [(DEC_FWD, DEC_FWD.replace("torch.sigmoid(self.deconv2(h))",
+                                                               "self.deconv2(h).clamp(0, 1)"))], {"CONV.3c"}),
+    v("decoder_missing_relu", [(DEC_FWD, DEC_FWD.replace("F.relu(self.linear(z))", "self.linear(z)"))], {"CONV.3d"}),
+    v("decoder_fixed_channels", [(DEC_INIT, DEC_INIT.replace("self.c2 = c2\n", "self.c2 = c2 = 32\n"))],
+      {"CONV.3b"}),
+    # the VAE's losses, sampling, forward and backward
+    v("kl_mean", [(KL, KL.replace("torch.sum", "torch.mean"))], {"CONV.4a"}),
+    v("kl_sigma_as_logvar", [(KL, "return 0.5 * torch.sum(mu.pow(2) + sigma.exp() - 1 - sigma)")],
+      {"CONV.4a", "CONV.4b"}),
+    v("r_loss_mean", [(R_LOSS, R_LOSS.replace('"sum"', '"mean"'))], {"CONV.4c"}),
+    v("r_loss_unclamped", [(R_LOSS, "return -(x * torch.log(x_hat) + (1 - x) * torch.log(1 - x_hat)).sum()")],
+      {"CONV.4d"}),
+    v("gaussian_sigma_squared", [(GAUSS, "return mu + sigma ** 2 * torch.randn_like(sigma)")], {"CONV.4e", "CONV.4f"}),
+    v("gaussian_exp_sigma", [(GAUSS, "return mu + torch.exp(sigma) * torch.randn_like(sigma)")],
+      {"CONV.4e", "CONV.4f"}),
+    v("gaussian_no_noise", [(GAUSS, "return mu + 0 * sigma")], {"CONV.4f", "CONV.4g"}),
+    v("gaussian_uniform_noise", [(GAUSS, GAUSS.replace("randn_like", "rand_like"))], {"CONV.4f"}),
+    v("forward_r_loss_only", [(LOSS, "self.loss = self.r_loss(x_hat, x)")], {"CONV.4g"}),
+    v("forward_loss_of_another_sample", [(LOSS, "self.loss = self.r_loss(self.decoder(self.gaussian(mu, sigma)), x)"
+                                                " + self.kl_loss(mu, sigma)")], {"CONV.4g"}),
+    v("loss_detached", [(LOSS, "self.loss = (self.r_loss(x_hat, x) + self.kl_loss(mu, sigma)).detach()")],
+      {"CONV.4h"}),
+    v("backward_not_called", [("        self.loss.backward()\n", "        pass\n")], {"CONV.4h"}),
+    # latent tools
+    v("top_variance_ascending", [(TOP, TOP.replace("descending=True", "descending=False"))], {"CONV.5a"}),
+    v("top_variance_over_rows", [(TOP, TOP.replace("dim=0", "dim=1"))], {"CONV.5a"}),
+    v("traversal_values_linear", [(ICDF, "return p")], {"CONV.5b"}),
+    v("traversal_column_major", [(ROWS, ROWS.replace("values[:, None]", "values[None, :]", 1)
+                                  .replace("values[None, :]  # column", "values[:, None]  # column"))],
+      {"CONV.5d"}),
+    v("traversal_keeps_grad", [("    with torch.no_grad():\n", "    with torch.enable_grad():\n")], {"CONV.5c"}),
+    v("traversal_sets_every_dim", [("z[:, dims[0]] = values", "z[:, :] = values[:, None]")], {"CONV.5c"}),
+]
+
+CORRECT = [
+    v("encoder_sequential_one_head", [
+        (ENC_INIT, "        self.features = nn.Sequential(nn.Conv2d(1, c1, k), nn.ReLU(), nn.Conv2d(c1, c2, k), "
+                   "nn.ReLU(), nn.Flatten())\n        self.heads = nn.Linear(c2 * s * s, 2 * lat)\n"),
+        (ENC_FWD, "        mu, log_sigma = self.heads(self.features(x)).chunk(2, dim=1)\n"
+                  "        return mu, log_sigma.exp()\n")]),
+    v("encoder_channels_last_flatten_half_log_var", [
+        (ENC_FWD, "        h = torch.relu(self.conv2(torch.relu(self.conv1(x))))\n"
+                  "        h = h.permute(0, 2, 3, 1).reshape(x.shape[0], -1)\n"
+                  "        return self.mean(h), torch.exp(0.5 * self.std(h))\n")]),
+    v("decoder_sequential_unflatten", [
+        (DEC_INIT, "        s = conv_output_size(d, k)\n        self.net = nn.Sequential(\n"
+                   "            nn.Linear(lat, c2 * s * s), nn.ReLU(), nn.Unflatten(1, (c2, s, s)),\n"
+                   "            nn.ConvTranspose2d(c2, c1, k), nn.ReLU(), nn.ConvTranspose2d(c1, 1, k), nn.Sigmoid())\n"),
+        (DEC_FWD, "        return self.net(z)\n")]),
+    v("size_loop", [(SIZE, "for _ in range(n_layers):\n        d = d - k + 1\n    return d")]),
+    v("kl_torch_distributions", [(KL, "q = torch.distributions.Normal(mu, sigma)\n"
+                                      "        p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(sigma))\n"
+                                      "        return torch.distributions.kl_divergence(q, p).sum()")]),
+    v("r_loss_manual_clamped", [(R_LOSS, "p = x_hat.clamp(1e-7, 1 - 1e-7)\n"
+                                         "        return -(x * torch.log(p) + (1 - x) * torch.log(1 - p)).sum()")]),
+    v("gaussian_rsample", [(GAUSS, "return torch.distributions.Normal(mu, sigma).rsample()")]),
+    v("forward_step_by_step", [(LOSS, "r = self.r_loss(x_hat, x)\n        kl = self.kl_loss(mu, sigma)\n"
+                                      "        self.loss = r + kl")]),
+    v("top_variance_numpy", [(TOP, "    import numpy as np\n\n"
+                                   "    variance = np.var(embeddings.detach().cpu().numpy(), axis=0)\n"
+                                   "    return torch.from_numpy(np.argsort(-variance, kind='stable')[:k].astype(np.int64))\n")]),
+    v("top_variance_topk_std", [(TOP, "    return torch.topk(embeddings.std(dim=0), k).indices\n")]),
+    v("traversal_values_scipy", [(ICDF, "from scipy.stats import norm\n\n"
+                                        "    return torch.tensor(norm.ppf(p.double().numpy()), dtype=torch.float32)")]),
+    v("traversal_cartesian_prod", [(ROWS, "            pairs = torch.cartesian_prod(values, values)  # (n*n, 2), row-major\n"
+                                          "            z = z.reshape(n * n, lat)\n"
+                                          "            z[:, dims[0]] = pairs[:, 0]\n            z[:, dims[1]] = pairs[:, 1]\n")]),
+]
+
+
+def test_reference_full_marks():
+    report = grade(SOLUTIONS, ["conv_vae"])
+    assert report.score == 100, messages(report, "conv_vae")
+    assert sum(i.points for i in report.of("conv_vae")) == 100
+    assert all(2 <= i.points <= 8 for i in report.of("conv_vae"))
+
+
+def test_stubs_score_zero_without_harness_error():
+    report = grade(STUBS, ["conv_vae"])
+    assert report.score == 0
+    assert all(i.assignment == "conv_vae" for i in report.items)
+    assert all("not implemented" in i.message for i in report.items), messages(report, "conv_vae")
+
+
+@pytest.mark.parametrize("variant", BUGS, ids=lambda v: v.name)
+def test_bug_loses_intended_item(variant, tmp_path):
+    report = grade(variant.write(tmp_path), ["conv_vae"])
+    lost = lost_items(report, "conv_vae")
+    assert variant.lose <= lost, (f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n"
+                                  + messages(report, "conv_vae"))
+    assert all(i.message for i in report.of("conv_vae") if not i.passed)
+    assert not any(i.item_id == "harness" for i in report.items), messages(report, "conv_vae")
+
+
+@pytest.mark.parametrize("variant", CORRECT, ids=lambda v: v.name)
+def test_correct_variant_full_marks(variant, tmp_path):
+    report = grade(variant.write(tmp_path), ["conv_vae"])
+    assert report.score == 100, messages(report, "conv_vae")
+
+
+def test_catalogue_size():
+    assert len(BUGS) >= 8 and len(CORRECT) >= 3
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def test_layer_arithmetic_matches_torch():
+    from autograder.graded.conv_vae.layers import decoder_params, encoder_params, side
+
+    for c1, c2, lat, k, d in [(16, 32, 16, 3, 28), (3, 5, 4, 5, 20), (1, 1, 1, 1, 8)]:
+        s = side(d, k)
+        h = nn.Conv2d(c1, c2, k)(nn.Conv2d(1, c1, k)(torch.zeros(1, 1, d, d)))
+        assert h.shape == (1, c2, s, s)
+        enc = [nn.Conv2d(1, c1, k), nn.Conv2d(c1, c2, k), nn.Linear(c2 * s * s, lat), nn.Linear(c2 * s * s, lat)]
+        dec = [nn.Linear(lat, c2 * s * s), nn.ConvTranspose2d(c2, c1, k), nn.ConvTranspose2d(c1, 1, k)]
+        assert encoder_params(c1, c2, lat, k, d) == sum(p.numel() for m in enc for p in m.parameters())
+        assert decoder_params(c1, c2, lat, k, d) == sum(p.numel() for m in dec for p in m.parameters())
+
+
+def test_affine_residual_separates_affine_from_activations():
+    from autograder.graded.conv_vae.layers import affine_residual
+
+    gen = torch.Generator().manual_seed(0)
+    h = torch.relu(torch.randn(256, 32, generator=gen))
+    a = h @ (torch.randn(32, 3, generator=gen) * 0.3) + 0.1
+    assert affine_residual(h, a) < 1e-5
+    assert affine_residual(h, torch.log(torch.exp(a))) < 1e-5
+    assert affine_residual(h, torch.log(F.softplus(a))) > 1e-3
+    assert affine_residual(h, torch.sigmoid(a)) > 1e-3
+
+
+def test_identity_decoder_and_grad_probe():
+    from autograder import probes
+
+    dec = probes.identity_decoder(5, 4)
+    z = torch.randn(3, 5)
+    out = dec(z)
+    assert out.shape == (3, 1, 4, 4) and torch.equal(out.flatten(1)[:, :5], z)
+    assert bool((out.flatten(1)[:, 5:] == 0).all()) and out.requires_grad and dec.batches == [(3, 5)]
+    with pytest.raises(ValueError):
+        probes.identity_decoder(17, 4)
+
+    class Module:
+        @staticmethod
+        def f(decoder, z):
+            with torch.no_grad():
+                return decoder(z)
+
+        @staticmethod
+        def g(decoder, z):
+            return decoder(z)
+
+    assert probes.call_requires_grad(Module, "f", dec, z)["requires_grad"] is False
+    assert probes.call_requires_grad(Module, "g", dec, z)["requires_grad"] is True
+
+
+def test_bare_instance_skips_init():
+    from autograder import probes
+
+    class Module:
+        class Model(nn.Module):
+            def __init__(self):
+                raise NotImplementedError
+
+            def double(self, x):
+                return 2 * x
+
+    obj = probes.bare_instance(Module, "Model")
+    assert isinstance(obj, nn.Module) and obj.double(3) == 6 and list(obj.parameters()) == []

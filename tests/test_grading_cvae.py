@@ -1,0 +1,162 @@
+"""The grader on cvae.py: the reference scores 100, stubs 0, every catalogued
+bug loses its intended item, every differently written correct version keeps
+full marks; plus unit tests of the parent-side helpers the cvae items use."""
+import pytest
+import torch
+
+from autograder.api import grade
+from autograder.evaluate import first_linear_input, is_concatenation
+from tests.variants import STUBS, SOLUTIONS, Variant, lost_items, messages
+
+ONE_HOT = "return F.one_hot(labels, n_classes).float()"
+ENC_CAT = "h = self.encoder_hidden(torch.cat([x, y], dim=1))"
+HEADS = "return self.encoder_mu(h), self.encoder_logvar(h)"
+REPARAM = "        std = torch.exp(0.5 * logvar)\n        return mu + std * torch.randn_like(std)"
+DEC_CAT = "return self.decoder(torch.cat([z, y], dim=1))"
+BCE = 'bce = F.binary_cross_entropy(recon_x, x, reduction="sum")'
+KL = "kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())"
+Z = "z = torch.randn(labels.shape[0], self.n_dims_code, device=param.device, dtype=param.dtype)"
+Y = "y = one_hot(labels.to(param.device), self.n_classes).to(param.dtype)"
+ENC_INIT = "self.encoder_hidden = nn.Sequential(nn.Linear(n_dims_data + n_classes, n_dims_hidden), nn.ReLU())"
+FORWARD = "        z = self.reparameterize(mu, logvar)\n        return self.decode(z, y), mu, logvar"
+
+BUGS = [
+    # CVAE.1: one_hot
+    Variant("one_hot_int64", "cvae", [(ONE_HOT, "return F.one_hot(labels, n_classes)")], {"CVAE.1b"}),
+    Variant("one_hot_off_by_one", "cvae", [(ONE_HOT, "return torch.eye(n_classes)[labels - 1]")], {"CVAE.1a"}),
+    Variant("one_hot_width_from_data", "cvae", [(ONE_HOT, "return F.one_hot(labels).float()")], {"CVAE.1a"}),
+    Variant("one_hot_fixed_10", "cvae", [(ONE_HOT, "return F.one_hot(labels, 10).float()")], {"CVAE.1c"}),
+    # CVAE.2: layers, encode, reparameterize, decode, forward
+    Variant("hidden_fixed_256", "cvae", [(ENC_INIT, ENC_INIT.replace("n_dims_hidden)", "256)"))], {"CVAE.2a"}),
+    Variant("encoder_ignores_label", "cvae", [(ENC_CAT, ENC_CAT.replace("[x, y]", "[x, torch.zeros_like(y)]"))],
+            {"CVAE.2c"}),
+    Variant("sigmoid_heads", "cvae", [(HEADS, "return torch.sigmoid(self.encoder_mu(h)), "
+                                              "torch.sigmoid(self.encoder_logvar(h))")], {"CVAE.2b"}),
+    Variant("no_hidden_relu", "cvae", [(ENC_INIT, ENC_INIT.replace(", nn.ReLU())", ")"))], {"CVAE.2b"}),
+    Variant("decoder_ignores_label", "cvae", [(DEC_CAT, DEC_CAT.replace("[z, y]", "[z, torch.zeros_like(y)]"))],
+            {"CVAE.2e", "CVAE.4e"}),
+    Variant("missing_sigmoid", "cvae", [("            nn.Sigmoid(),\n", "")], {"CVAE.2d"}),
+    Variant("exp_logvar_as_std", "cvae", [(REPARAM, REPARAM.replace("exp(0.5 * logvar)", "exp(logvar)"))],
+            {"CVAE.2f", "CVAE.2g"}),
+    Variant("detached_std", "cvae", [(REPARAM, REPARAM.replace("logvar)\n", "logvar).detach()\n"))], {"CVAE.2f"}),
+    Variant("no_noise", "cvae", [(REPARAM, "        return mu")], {"CVAE.2g", "CVAE.2h", "CVAE.2i"}),
+    Variant("noise_reseeded", "cvae", [(REPARAM, "        torch.manual_seed(0)\n" + REPARAM)], {"CVAE.2h"}),
+    Variant("forward_decodes_mu", "cvae", [(FORWARD, "        return self.decode(mu, y), mu, logvar")], {"CVAE.2i"}),
+    # CVAE.3: loss_function
+    Variant("bce_swapped", "cvae", [(BCE, BCE.replace("(recon_x, x,", "(x, recon_x,"))], {"CVAE.3a"}),
+    Variant("bce_mean", "cvae", [(BCE, BCE.replace('"sum"', '"mean"'))], {"CVAE.3a", "CVAE.3c"}),
+    Variant("bce_unclamped", "cvae", [(BCE, "bce = -(x * torch.log(recon_x) + (1 - x) * torch.log(1 - recon_x)).sum()")],
+            {"CVAE.3d"}),
+    Variant("kl_sign", "cvae", [(KL, KL.replace("-0.5", "0.5"))], {"CVAE.3b"}),
+    Variant("kl_mean", "cvae", [(KL, KL.replace("torch.sum", "torch.mean"))], {"CVAE.3b", "CVAE.3c"}),
+    Variant("kl_missing_half", "cvae", [(KL, KL.replace("-0.5 *", "-1.0 *"))], {"CVAE.3b"}),
+    Variant("kl_forgotten", "cvae", [("return bce + kl", "return bce")], {"CVAE.3b"}),
+    # CVAE.4: sample
+    Variant("sample_ignores_labels", "cvae", [(Y, Y.replace("labels.to(param.device)", "torch.zeros_like(labels)"))],
+            {"CVAE.4d", "CVAE.4e"}),
+    Variant("sample_fixed_z", "cvae", [(Z, "torch.manual_seed(0)\n        " + Z)], {"CVAE.4b"}),
+    Variant("sample_zero_z", "cvae", [(Z, Z.replace("torch.randn(", "torch.zeros("))], {"CVAE.4b", "CVAE.4c"}),
+    Variant("sample_uniform_z", "cvae", [(Z, Z.replace("torch.randn(", "torch.rand("))], {"CVAE.4c"}),
+]
+
+CORRECT = [
+    Variant("one_hot_scatter", "cvae", [(ONE_HOT, "out = torch.zeros(labels.shape[0], n_classes)\n"
+                                                  "    return out.scatter_(1, labels.unsqueeze(1), 1.0)")]),
+    Variant("one_hot_eye", "cvae", [(ONE_HOT, "return torch.eye(n_classes, dtype=torch.float32)[labels]")]),
+    Variant("single_split_head", "cvae", [
+        ("        self.encoder_mu = nn.Linear(n_dims_hidden, n_dims_code)\n"
+         "        self.encoder_logvar = nn.Linear(n_dims_hidden, n_dims_code)\n",
+         "        self.heads = nn.Linear(n_dims_hidden, 2 * n_dims_code)\n"),
+        (HEADS, "return self.heads(h).chunk(2, dim=1)")]),
+    Variant("label_first_functional", "cvae", [
+        (ENC_INIT, "self.fc1 = nn.Linear(n_dims_data + n_classes, n_dims_hidden)"),
+        (ENC_CAT, "h = F.relu(self.fc1(torch.cat([y, x], 1)))"),
+        (DEC_CAT, "return self.decoder(torch.cat((y, z), -1))")]),
+    Variant("losses_by_hand", "cvae", [
+        (BCE, "p = recon_x.clamp(1e-7, 1 - 1e-7)\n        bce = -(x * p.log() + (1 - x) * (1 - p).log()).sum()"),
+        (KL, "kl = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum()")]),
+    Variant("distributions", "cvae", [
+        (REPARAM, "        return torch.distributions.Normal(mu, torch.exp(0.5 * logvar)).rsample()"),
+        (KL, "q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))\n"
+             "        kl = torch.distributions.kl_divergence(q, torch.distributions.Normal(0.0, 1.0)).sum()")]),
+    Variant("one_hot_compare", "cvae", [
+        (ONE_HOT, "return (labels[:, None] == torch.arange(n_classes, device=labels.device)).float()")]),
+    Variant("sequential_interleaved_head", "cvae", [
+        (ENC_INIT, "self.encoder = nn.Sequential(nn.Linear(n_dims_data + n_classes, n_dims_hidden), nn.ReLU(), "
+                   "nn.Linear(n_dims_hidden, 2 * n_dims_code))"),
+        ("        self.encoder_mu = nn.Linear(n_dims_hidden, n_dims_code)\n"
+         "        self.encoder_logvar = nn.Linear(n_dims_hidden, n_dims_code)\n", ""),
+        (ENC_CAT + "\n        " + HEADS,
+         "out = self.encoder(torch.cat([x, y], dim=1)).view(-1, self.n_dims_code, 2)  # (B, code, 2)\n"
+         "        return out[..., 0], out[..., 1]")]),
+    Variant("sample_plain", "cvae", [
+        (Z, "z = torch.randn(len(labels), self.n_dims_code)"),
+        (Y, "y = one_hot(labels, self.n_classes)")]),
+]
+
+
+def test_reference_full_marks():
+    report = grade(SOLUTIONS, ["cvae"])
+    assert report.score == 100, messages(report, "cvae")
+    assert len(report.of("cvae")) == 22
+
+
+def test_stubs_score_zero_without_harness_error():
+    report = grade(STUBS, ["cvae"])
+    assert report.score == 0
+    assert all(i.assignment == "cvae" for i in report.items)
+    assert all("not implemented" in i.message for i in report.items), messages(report, "cvae")
+
+
+@pytest.mark.parametrize("variant", BUGS, ids=lambda v: v.name)
+def test_bug_loses_intended_item(variant, tmp_path):
+    report = grade(variant.write(tmp_path), ["cvae"])
+    lost = lost_items(report, "cvae")
+    assert variant.lose <= lost, f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n" + messages(report, "cvae")
+    assert all(i.message for i in report.of("cvae") if not i.passed)
+
+
+@pytest.mark.parametrize("variant", CORRECT, ids=lambda v: v.name)
+def test_correct_variant_full_marks(variant, tmp_path):
+    report = grade(variant.write(tmp_path), ["cvae"])
+    assert report.score == 100, messages(report, "cvae")
+
+
+def test_catalogue_size():
+    assert len(BUGS) >= 8 and len(CORRECT) >= 3
+
+
+# -- helpers in autograder.evaluate used by the cvae items ------------------------------------------------------
+
+def test_is_concatenation_accepts_either_order_only():
+    a, b = torch.randn(4, 3), torch.eye(4)[:, :2]
+    assert is_concatenation(torch.cat([a, b], 1), a, b)
+    assert is_concatenation(torch.cat([b, a], 1), a, b)
+    assert not is_concatenation(torch.cat([a, torch.zeros_like(b)], 1), a, b)
+    assert not is_concatenation(torch.cat([a, b, b], 1), a, b)
+    assert not is_concatenation(None, a, b)
+
+
+def test_first_linear_input():
+    calls = [{"type": "ReLU", "input": torch.zeros(1)}, {"type": "Linear", "input": torch.ones(2, 3)},
+             {"type": "Linear", "input": torch.zeros(2, 5)}]
+    assert torch.equal(first_linear_input(calls, "f"), torch.ones(2, 3))
+    with pytest.raises(AssertionError, match="expected a Linear layer"):
+        first_linear_input(calls[:1], "f")
+
+
+def test_digit_classifier_reads_digits(digits_flat):
+    from autograder.evaluate import digit_classifier
+
+    x_train, y_train, x_test, y_test = digits_flat
+    clf = digit_classifier(x_train, y_train)
+    assert clf.score(torch.round(x_test).double().numpy(), y_test.numpy()) > 0.9
+
+
+@pytest.fixture(scope="module")
+def digits_flat():
+    from course.data import load_images
+
+    x_train, y_train = load_images("digits", train=True)
+    x_test, y_test = load_images("digits", train=False)
+    return x_train.flatten(1), y_train, x_test.flatten(1), y_test

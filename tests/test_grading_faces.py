@@ -1,0 +1,185 @@
+"""The grader on faces.py: the reference scores 20 (the bonus), stubs 0, every catalogued bug
+loses its intended item, every differently written correct version keeps full marks; plus unit
+tests of the faces helpers in autograder.probes, autograder.smoke and autograder.evaluate."""
+import pytest
+import torch
+
+from autograder.api import grade
+from tests.variants import STUBS, SOLUTIONS, Variant, lost_items, messages
+
+CHECK = ('    if n > len(dataset):\n'
+         '        raise ValueError(f"cannot draw n={n} examples from a dataset of len(dataset)={len(dataset)}")\n')
+PERM = "    indices = torch.randperm(len(dataset), generator=generator)[:n]\n"
+DRAW = "    generator = torch.Generator().manual_seed(seed)\n" + PERM + \
+       "    return torch.utils.data.Subset(dataset, indices.tolist())\n"
+HEADS = "        return self.fc_mu(h), self.fc_logvar(h)"
+REPARAM = "        std = torch.exp(0.5 * logvar)\n        return mu + std * torch.randn_like(std)"
+FORWARD = "        return self.decode(self.reparameterize(mu, logvar)), mu, logvar"
+BCE = 'bce = F.binary_cross_entropy(recon_x, x, reduction="sum")'
+KL = "kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())"
+LAST = "            nn.ConvTranspose2d(32, 3, 4, 2, 1), nn.Sigmoid(),  # (B, 3, 64, 64)\n"
+DECODER_END = "        )\n        # <<< END OF YOUR CODE (FACES.2)\n\n    def encode"
+
+BUGS = [
+    Variant("subset_with_replacement", "faces",
+            [(PERM, "    indices = torch.randint(0, len(dataset), (n,), generator=generator)\n")], {"FACES.1a"}),
+    Variant("subset_ignores_seed", "faces", [(PERM, PERM.replace(", generator=generator", ""))], {"FACES.1b"}),
+    Variant("subset_first_n", "faces", [(PERM, "    indices = torch.arange(n)\n")], {"FACES.1b"}),
+    Variant("subset_permutes_first_n", "faces", [(PERM, "    indices = torch.randperm(n, generator=generator)\n")],
+            {"FACES.1b"}),
+    Variant("subset_no_error", "faces", [(CHECK, "")], {"FACES.1c"}),
+    Variant("subset_bare_assert", "faces", [(CHECK, "    assert n <= len(dataset)\n")], {"FACES.1c"}),
+    Variant("subset_off_by_one", "faces", [(CHECK, CHECK.replace("n > len", "n >= len"))], {"FACES.1a", "FACES.1c"}),
+    Variant("missing_sigmoid", "faces", [(LAST, LAST.replace(" nn.Sigmoid(),", ""))], {"FACES.2a"}),
+    Variant("code_size_fixed_128", "faces", [
+        ("self.fc_mu = nn.Linear(256 * 4 * 4, n_dims_code)", "self.fc_mu = nn.Linear(256 * 4 * 4, 128)"),
+        ("self.fc_logvar = nn.Linear(256 * 4 * 4, n_dims_code)", "self.fc_logvar = nn.Linear(256 * 4 * 4, 128)"),
+        ("nn.Linear(n_dims_code, 256 * 4 * 4)", "nn.Linear(128, 256 * 4 * 4)")], {"FACES.2a"}),
+    Variant("sigmoid_heads", "faces", [(HEADS, "        return torch.sigmoid(self.fc_mu(h)), "
+                                               "torch.sigmoid(self.fc_logvar(h))")], {"FACES.2a"}),
+    Variant("decode_mu", "faces", [(FORWARD, "        return self.decode(mu), mu, logvar")], {"FACES.2b"}),
+    Variant("std_is_exp_logvar", "faces", [(REPARAM, REPARAM.replace("exp(0.5 * logvar)", "exp(logvar)"))],
+            {"FACES.2b"}),
+    Variant("no_noise", "faces", [(REPARAM, "        return mu")], {"FACES.2b"}),
+    Variant("uniform_noise", "faces", [(REPARAM, REPARAM.replace("randn_like", "rand_like"))], {"FACES.2b"}),
+    Variant("kl_sign", "faces", [(KL, KL.replace("-0.5 *", "0.5 *"))], {"FACES.2c"}),
+    Variant("kl_mean", "faces", [(KL, KL.replace("torch.sum", "torch.mean"))], {"FACES.2c"}),
+    Variant("kl_forgotten", "faces", [("        return bce + kl\n", "        return bce\n")], {"FACES.2c"}),
+    Variant("bce_mean", "faces", [(BCE, BCE.replace('"sum"', '"mean"'))], {"FACES.2c"}),
+    Variant("bce_swapped", "faces", [(BCE, BCE.replace("(recon_x, x,", "(x, recon_x,"))], {"FACES.2c"}),
+    Variant("bce_unclamped", "faces",
+            [(BCE, "bce = -(x * torch.log(recon_x) + (1 - x) * torch.log(1 - recon_x)).sum()")], {"FACES.2c"}),
+    Variant("decoder_in_python_list", "faces", [
+        ("self.decoder = nn.Sequential(", "self.decoder = ["),
+        (DECODER_END, "        ]\n        # <<< END OF YOUR CODE (FACES.2)\n\n    def encode"),
+        ("        return self.decoder(z)\n", "        for layer in self.decoder:\n            z = layer(z)\n"
+                                           "        return z\n")], {"FACES.2d"}),
+]
+
+CORRECT = [
+    Variant("subset_numpy_choice", "faces", [(DRAW, (
+        "    import numpy as np\n"
+        "    indices = np.random.default_rng(seed).choice(len(dataset), size=n, replace=False)\n"
+        "    return torch.utils.data.Subset(dataset, indices)\n"))]),
+    Variant("subset_random_sample_own_error", "faces", [(CHECK, ""), (DRAW, (
+        "    import random\n"
+        "    indices = random.Random(seed).sample(range(len(dataset)), n)  # ValueError when n is too large\n"
+        "    return torch.utils.data.Subset(dataset, indices)\n"))]),
+    Variant("subset_global_seed_tensor_indices", "faces", [(DRAW, (
+        "    torch.manual_seed(seed)\n"
+        "    return torch.utils.data.Subset(dataset, torch.randperm(len(dataset))[:n])\n"))]),
+    Variant("subset_sorted_assert", "faces", [
+        (CHECK, '    assert n <= len(dataset), f"n={n} is larger than the dataset ({len(dataset)} examples)"\n'),
+        ("Subset(dataset, indices.tolist())", "Subset(dataset, sorted(indices.tolist()))")]),
+    Variant("single_head_chunked", "faces", [
+        ("        self.fc_mu = nn.Linear(256 * 4 * 4, n_dims_code)\n"
+         "        self.fc_logvar = nn.Linear(256 * 4 * 4, n_dims_code)\n",
+         "        self.heads = nn.Linear(256 * 4 * 4, 2 * n_dims_code)\n"),
+        ("        h = self.encoder(x)\n" + HEADS, "        mu, logvar = self.heads(self.encoder(x)).chunk(2, dim=1)\n"
+                                               "        return mu, logvar")]),
+    Variant("losses_by_hand", "faces", [
+        (BCE, "p = recon_x.clamp(1e-7, 1 - 1e-7)\n        bce = -(x * p.log() + (1 - x) * (1 - p).log()).sum()"),
+        (KL, "q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))\n"
+             "        kl = torch.distributions.kl_divergence(q, torch.distributions.Normal(0.0, 1.0)).sum()"),
+        (REPARAM, "        return torch.distributions.Normal(mu, torch.exp(0.5 * logvar)).rsample()")]),
+    Variant("batchnorm_leaky_functional", "faces", [
+        ("        self.encoder = nn.Sequential(\n"
+         "            nn.Conv2d(3, 32, 4, 2, 1), nn.ReLU(),     # (B, 32, 32, 32)\n"
+         "            nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(),    # (B, 64, 16, 16)\n"
+         "            nn.Conv2d(64, 128, 4, 2, 1), nn.ReLU(),   # (B, 128, 8, 8)\n"
+         "            nn.Conv2d(128, 256, 4, 2, 1), nn.ReLU(),  # (B, 256, 4, 4)\n"
+         "            nn.Flatten(),                             # (B, 4096)\n"
+         "        )\n",
+         "        chans = [3, 32, 64, 128, 256]\n"
+         "        self.convs = nn.ModuleList(nn.Conv2d(a, b, 4, 2, 1) for a, b in zip(chans, chans[1:]))\n"
+         "        self.norms = nn.ModuleList(nn.BatchNorm2d(b) for b in chans[1:])\n"),
+        ("        h = self.encoder(x)\n",
+         "        h = x\n        for conv, norm in zip(self.convs, self.norms):\n"
+         "            h = F.leaky_relu(norm(conv(h)), 0.2)\n        h = h.flatten(1)\n")]),
+]
+
+
+def test_reference_full_marks():
+    report = grade(SOLUTIONS, ["faces"])
+    assert report.score == 20, messages(report, "faces")
+    items = report.of("faces")
+    assert sum(i.points for i in items) == 20 and all(2 <= i.points <= 8 for i in items)
+
+
+def test_stubs_score_zero_without_harness_error():
+    report = grade(STUBS, ["faces"])
+    assert report.score == 0
+    assert all(i.assignment == "faces" for i in report.items)
+    assert all("not implemented" in i.message for i in report.items), messages(report, "faces")
+
+
+@pytest.mark.parametrize("variant", BUGS, ids=lambda v: v.name)
+def test_bug_loses_intended_item(variant, tmp_path):
+    report = grade(variant.write(tmp_path), ["faces"])
+    lost = lost_items(report, "faces")
+    assert variant.lose <= lost, f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n" + messages(report, "faces")
+    assert all(i.message for i in report.of("faces") if not i.passed)
+
+
+@pytest.mark.parametrize("variant", CORRECT, ids=lambda v: v.name)
+def test_correct_variant_full_marks(variant, tmp_path):
+    report = grade(variant.write(tmp_path), ["faces"])
+    assert report.score == 20, messages(report, "faces")
+
+
+def test_catalogue_size():
+    assert len(BUGS) >= 8 and len(CORRECT) >= 3
+
+
+# -- the helpers ------------------------------------------------------------------------------
+
+
+def test_range_dataset_and_subset_info():
+    from autograder.probes import range_dataset, subset_info
+
+    data = range_dataset(10)
+    assert len(data) == 10 and data[3] == 3 and data[torch.tensor(4)] == 4
+    for bad in (10, -1):
+        with pytest.raises(IndexError):
+            data[bad]
+    with pytest.raises(TypeError):
+        data[1.0]
+    info = subset_info(torch.utils.data.Subset(data, torch.tensor([7, 2])), data)
+    assert info == {"type": "Subset", "is_subset": True, "len": 2, "indices": [7, 2], "of_dataset": True,
+                    "items": [7, 2], "error": ""}
+    nested = torch.utils.data.Subset(torch.utils.data.Subset(data, [9, 8, 7]), [2, 0])
+    assert subset_info(nested, data)["indices"] == [7, 9]
+    other = subset_info(torch.utils.data.Subset(range_dataset(10), [1]), data)
+    assert other["of_dataset"] is False
+    broken = subset_info(torch.utils.data.Subset(data, [3, 12]), data)
+    assert broken["indices"] == [3, 12] and broken["error"].startswith("IndexError")
+    assert subset_info([1, 2], data)["is_subset"] is False
+
+
+def test_faces_smoke_loss_is_the_negative_elbo():
+    import torch.nn.functional as F
+
+    from autograder.smoke import LOSSES
+
+    class Fixed(torch.nn.Module):
+        def forward(self, x):
+            return torch.full_like(x, 0.25), torch.ones(x.shape[0], 3), torch.zeros(x.shape[0], 3)
+
+    x = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    expected = F.binary_cross_entropy(torch.full_like(x, 0.25), x, reduction="sum") + 0.5 * 2 * 3
+    torch.testing.assert_close(LOSSES["faces"](Fixed(), x, None), expected)
+
+
+def test_faces_smoke_data_is_deterministic(tmp_path, monkeypatch):
+    from autograder import evaluate
+
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    monkeypatch.setattr(evaluate, "_FACES_DATA", {})
+    (x_train, y_train), (x_test, y_test) = evaluate.faces_smoke_data(6, 2, seed=1)
+    assert x_train.shape == (6, 3, 64, 64) and x_test.shape == (2, 3, 64, 64)
+    assert x_train.dtype == torch.float32 and 0 <= float(x_train.min()) and float(x_train.max()) <= 1
+    assert y_train.tolist() == [0] * 6 and y_test.tolist() == [0] * 2
+    assert (tmp_path / "cache" / "fake-faces-n8-seed1").is_dir()
+    monkeypatch.setattr(evaluate, "_FACES_DATA", {})
+    again = evaluate.faces_smoke_data(6, 2, seed=1)
+    assert torch.equal(again[0][0], x_train) and torch.equal(again[1][0], x_test)

@@ -1,0 +1,62 @@
+"""Hostile submissions: grading finishes in bounded time, exits 0, and no
+submission scores more than its mathematics earns (none of these has any).
+
+Each file of tests/hostile/ is handed in as vae.py.
+"""
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.api import GRADED, grade
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+CASES = sorted(p.stem for p in HOSTILE.glob("*.py"))
+N_ITEMS = sum(1 for p in (GRADED / "vae").glob("test_*.py") for line in p.read_text().splitlines()
+              if line.startswith("@item("))
+CANARIES = [Path("/tmp/pwned_by_submission"), Path("/tmp/pwned_by_reply")]
+
+
+@pytest.fixture
+def short_limits(monkeypatch):
+    """Tight per-call deadlines so hanging cases finish quickly; the limits are the same kind as in grading."""
+    monkeypatch.setenv("AUTOGRADER_CALL_TIMEOUT", "3")
+    monkeypatch.setenv("AUTOGRADER_TRAIN_TIMEOUT", "5")
+    monkeypatch.setenv("AUTOGRADER_TOTAL_BUDGET", "25")
+    for canary in CANARIES:
+        canary.unlink(missing_ok=True)
+
+
+def test_catalogue_is_large_enough():
+    assert len(CASES) >= 12
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_hostile_submission_earns_nothing(case, tmp_path, short_limits):
+    (tmp_path / "vae.py").write_text((HOSTILE / f"{case}.py").read_text())
+    started = time.monotonic()
+    report = grade(tmp_path, ["vae"])
+    elapsed = time.monotonic() - started
+    assert report.score == 0, [(i.item_id, i.message) for i in report.items if i.passed]
+    assert len(report.of("vae")) == N_ITEMS, "every item must appear in the results"
+    assert all(i.message for i in report.items), "every lost point needs a message"
+    assert elapsed < 120, f"grading took {elapsed:.0f} s"
+    assert not any(c.exists() for c in CANARIES), "the submission ran a command outside the sandbox"
+
+
+def test_results_json_is_written_by_the_parent_only(tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "vae.py").write_text((HOSTILE / "background_rewriter.py").read_text())
+    out = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, "-m", "autograder", sub, "--json", out, "-k", "kl"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                          env={**__import__("os").environ, "RESULTS_DIR": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    first = out.read_text()
+    time.sleep(1.5)  # a surviving background thread would have rewritten it by now
+    assert out.read_text() == first
+    assert json.loads(first)["score"] == 0
