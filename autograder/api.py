@@ -46,31 +46,45 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
                              f"choose from {', '.join(available_assignments())}")
         _prepare_data()
         public_only = not any(GRADED.glob("*/test_*_hidden.py"))
-        collector = ScoreCollector(public_only=public_only, progress=progress)
-        args = [str(GRADED / a) for a in assignments] + [
-            "-q", "-p", "no:cacheprovider", "-o", "addopts=", "-o", "console_output_style=classic",
-            "--rootdir", str(GRADED.parent.parent), "-W", "ignore"]
-        if keyword:
-            args += ["-k", keyword]
-        old = os.environ.get("AUTOGRADER_SUBMISSION")
-        os.environ["AUTOGRADER_SUBMISSION"] = str(folder)
-        sink = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                code = pytest.main(args, plugins=[collector])
-        finally:
-            if old is None:
-                os.environ.pop("AUTOGRADER_SUBMISSION", None)
-            else:
-                os.environ["AUTOGRADER_SUBMISSION"] = old
-        report = collector.report or Report()
-        if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not report.items:
-            report.items.append(ItemResult("harness", "ERR", "Autograder failed", 0, 0,
-                                           f"the graded suite did not run (pytest exit {int(code)}):\n"
-                                           + sink.getvalue()[-2000:]))
+        report = Report(public_only=public_only)
+        for name in assignments:  # one pytest session (and one worker) per assignment
+            items, output = _run_suite(GRADED / name, folder, public_only, progress, keyword, name)
+            report.items += items
+            report.output += output
         report.assignments = [a for a in assignments]
         report.seconds = time.monotonic() - started
         return report
+
+
+def _run_suite(suite: Path, folder: Path, public_only: bool, progress, keyword, name):
+    """Run one assignment's graded items on ``folder``; returns (items, what the worker printed).
+
+    A suite that cannot run becomes a harness item of its own."""
+    collector = ScoreCollector(public_only=public_only, progress=progress)
+    args = [str(suite), "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors", "-o", "addopts=",
+            "--rootdir", str(GRADED.parent.parent), "-W", "ignore"]
+    if keyword:
+        args += ["-k", keyword]
+    old = os.environ.get("AUTOGRADER_SUBMISSION")
+    os.environ["AUTOGRADER_SUBMISSION"] = str(folder)
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            code = pytest.main(args, plugins=[collector])
+    finally:
+        if old is None:
+            os.environ.pop("AUTOGRADER_SUBMISSION", None)
+        else:
+            os.environ["AUTOGRADER_SUBMISSION"] = old
+    items = collector.report.items if collector.report else []
+    output = collector.report.output if collector.report else ""
+    ran = any(i.assignment != "harness" for i in items)
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED) \
+            or not ran and not keyword:
+        items.append(ItemResult("harness", "ERR", f"Autograder failed on {name}.py", 0, 0,
+                                f"the graded suite did not run (pytest exit {int(code)}):\n"
+                                + sink.getvalue()[-2000:], harness_error=True))
+    return items, output
 
 
 def _readable_by_worker(tmp: Path, folder: Path) -> None:

@@ -27,7 +27,8 @@ def grade_main(argv: list[str]) -> int:
     from autograder.report import render_text, to_gradescope
     from autograder.submission import BadSubmission
 
-    submission = args.submission or str(GRADED.parent.parent / "assignment")
+    default = Path.cwd() / "assignment"
+    submission = args.submission or str(default if default.is_dir() else GRADED.parent.parent / "assignment")
     progress = _Progress() if sys.stderr.isatty() else None
     try:
         report = grade(submission, args.assignment, progress=progress, keyword=args.keyword)

@@ -36,10 +36,10 @@ def gaussian_kl_monte_carlo(mu: torch.Tensor, logvar: torch.Tensor, n: int, seed
     """
     gen = torch.Generator().manual_seed(seed)
     mu, logvar = mu.double().flatten(), logvar.double().flatten()
-    std = torch.exp(0.5 * logvar)
+    sigma = (logvar / 2).exp()
     eps = torch.randn(n, mu.numel(), generator=gen, dtype=torch.float64)
-    z = mu + std * eps
-    log_ratio = (Normal(mu, std).log_prob(z) - Normal(0.0, 1.0).log_prob(z)).sum(dim=1)
+    z = mu + sigma * eps
+    log_ratio = (Normal(mu, sigma).log_prob(z) - Normal(0.0, 1.0).log_prob(z)).sum(dim=1)
     return log_ratio.mean(), log_ratio.std() / math.sqrt(n)
 
 

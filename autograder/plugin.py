@@ -44,6 +44,13 @@ class ScoreCollector:
         self.started = time.monotonic()
         self.gateways = []
 
+    def pytest_collectreport(self, report):
+        """A graded module that cannot even be collected is a harness failure, shown as an item."""
+        if report.failed:
+            self.results[report.nodeid] = ItemResult(
+                assignment="harness", item_id="ERR", title=f"Autograder failed to load {report.nodeid}",
+                points=0.0, earned=0.0, message=str(report.longrepr)[-1500:], harness_error=True)
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items):
         for it in items:

@@ -20,9 +20,11 @@ class ItemResult:
     visibility: str = "visible"
     seconds: float = 0.0
 
+    harness_error: bool = False
+
     @property
     def passed(self) -> bool:
-        return self.earned >= self.points
+        return self.earned >= self.points and not self.harness_error
 
 
 @dataclass
@@ -54,6 +56,8 @@ def _fmt(x: float) -> str:
 
 def render_text(report: Report, width: int = 92) -> str:
     lines = []
+    for it in report.of("harness"):
+        lines += [f"AUTOGRADER FAILED: {it.title}", textwrap.indent(it.message, "  "), ""]
     for name in [a for a in ASSIGNMENTS if a in report.assignments]:
         items = report.of(name)
         earned, possible = sum(i.earned for i in items), sum(i.points for i in items)

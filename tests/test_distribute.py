@@ -1,0 +1,79 @@
+"""What leaves the staff's hands: the student hand-out and the Gradescope bundle."""
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+from autograder.distribute import gradescope, release
+from tests.test_cli import validate_gradescope
+from tests.test_stubs import split_blocks
+from tests.variants import SOLUTIONS
+
+
+def solution_bodies() -> list[str]:
+    """Every non-trivial line written inside the references' TODO blocks."""
+    lines = []
+    for path in SOLUTIONS.glob("*.py"):
+        for _, block in split_blocks(path.read_text())[1]:
+            lines += [ln.strip() for ln in block if len(ln.strip()) > 25]
+    return lines
+
+
+def all_text(folder: Path) -> str:
+    return "\n".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file())
+
+
+def test_release_has_no_solution_and_no_hidden_item(tmp_path):
+    out = release(tmp_path / "handout")
+    assert (out / "assignment" / "vae.py").is_file() and (out / "README.md").is_file()
+    assert not (out / "solutions").exists() and not (out / "tests").exists()
+    assert not list(out.rglob("*_hidden.py"))
+    text = all_text(out)
+    leaked = [line for line in solution_bodies() if line in text]
+    assert not leaked, leaked[:5]
+
+
+def test_release_installs_and_grades_stubs_in_a_fresh_venv(tmp_path):
+    out = release(tmp_path / "handout")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    # The fresh venv sees this one's site-packages (torch & co.) through a .pth file
+    # so the test needs no download; the hand-out itself is installed normally.
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    (site / "parent.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    py = venv / "bin" / "python"
+    subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", out], check=True)
+    proc = subprocess.run([py, "-m", "autograder", "-a", "vae"], cwd=out, capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "COURSE_DATA": str(tmp_path / "data")})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "0 / " in proc.stdout and "public items" in proc.stdout and "Traceback" not in proc.stdout
+    origin = subprocess.run([py, "-c", "import autograder; print(autograder.__file__)"], cwd=tmp_path,
+                            capture_output=True, text=True).stdout
+    assert str(venv) in origin  # the installed hand-out, not this checkout
+
+
+def test_gradescope_bundle_grades_a_submission(tmp_path):
+    bundle = gradescope(tmp_path / "autograder.zip")
+    with zipfile.ZipFile(bundle) as zf:
+        names = zf.namelist()
+        assert {"setup.sh", "run_autograder", "pyproject.toml"} <= set(names)
+        assert not any(n.startswith("solutions/") for n in names)
+        assert any(n.endswith("_hidden.py") for n in names)
+        root = tmp_path / "autograder"
+        zf.extractall(root / "source")
+    (root / "submission").mkdir()
+    (root / "submission" / "vae.py").write_text((SOLUTIONS / "vae.py").read_text())
+    run = root / "source" / "run_autograder"
+    run.chmod(0o755)
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
+           "COURSE_DATA": str(tmp_path / "data")}
+    proc = subprocess.run([run], env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads((root / "results" / "results.json").read_text())
+    validate_gradescope(data)
+    assert data["score"] == 100  # vae.py full marks, hidden items included; the other four missing
+    assert any("missing" in t["output"] for t in data["tests"])
+    assert any(t.get("visibility") == "after_published" for t in data["tests"])
