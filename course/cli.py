@@ -24,6 +24,12 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--out", default="results")
     t.add_argument("--save-every", type=int, default=10, help="write reconstruction/sample figures every K epochs")
     t.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    f = sub.add_parser("figures", help="train every reference model and write all figures plus index.html")
+    f.add_argument("--out", default="figures")
+    f.add_argument("--dataset", default="digits", choices=["digits", "mnist", "fashion-mnist"])
+    f.add_argument("--quick", action="store_true", help="a short schedule that finishes in minutes on a CPU")
+    f.add_argument("--force", action="store_true", help="retrain models whose results exist")
+    f.add_argument("--device", default=None)
     return p
 
 
@@ -33,11 +39,24 @@ def main(argv=None) -> int:
     from course.device import DeviceUnavailable
     from course.runs import run
 
+    if args.command == "figures":
+        from pathlib import Path
+
+        from course.gallery import build
+
+        try:
+            page = build(Path(args.out), args.dataset, args.quick, args.force, args.device)
+        except (DataUnavailable, DeviceUnavailable) as exc:
+            print(f"course: {exc}", file=sys.stderr)
+            return 2
+        print(f"gallery: {page}")
+        return 0
+
     options = {"type": args.type, "source": args.source, "dataset": args.dataset, "data": args.data,
                "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed,
                "out": args.out, "save_every": args.save_every, "device": args.device}
     try:
-        out = run(args.assignment, options)
+        out = run(args.assignment, options).out
     except (DataUnavailable, DeviceUnavailable, FileNotFoundError) as exc:
         print(f"course: {exc}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ assignment's final figures, into ``<out>/<task folder>/``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -43,7 +44,19 @@ def load_data(name: str, options: dict, module):
     return (task.prepare(*load_images(dataset, train=True)), task.prepare(*load_images(dataset, train=False)))
 
 
-def run(name: str, options: dict) -> Path:
+@dataclass
+class Run:
+    """What a training run leaves behind: its folder, and in memory the model, history and data."""
+
+    out: Path
+    module: object
+    model: object = None
+    history: object = None
+    test: tuple = None
+    train: tuple = None
+
+
+def run(name: str, options: dict) -> Run:
     task = tasks.get(name)
     options = {"lr": task.lr, "epochs": task.epochs, "batch_size": task.batch_size, "seed": 0,
                "save_every": 10, "out": "results", **{k: v for k, v in options.items() if v is not None}}
@@ -52,7 +65,8 @@ def run(name: str, options: dict) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     train, test = load_data(name, options, module)
     if name == "pca_ae":
-        return _pca_run(module, options, train, test, out)
+        _pca_run(module, options, train, test, out)
+        return Run(out, module, test=test, train=train)
     device = pick_device(options.get("device"))
     torch.manual_seed(options["seed"])
     model = task.build(module, options)
@@ -71,7 +85,7 @@ def run(name: str, options: dict) -> Path:
     figures.loss_curve(history, out / "loss_curve.png", f"{task.folder_name(options)}: loss per image")
     _final_figures(name, module, model, test, out, device)
     torch.save(model.state_dict(), out / "model.pt")
-    return out
+    return Run(out, module, model, history, test, train)
 
 
 @torch.no_grad()

@@ -58,6 +58,7 @@ def fit(model, loss_fn, train, test, *, epochs: int, batch_size: int, lr: float,
     Args:
         loss_fn: (model, x (B, ...), y (B,)) -> 0-d tensor, the SUM over the batch.
         on_epoch: optional callback(epoch, history) after each epoch (0-based), e.g. for figures.
+        progress: show a progress bar over the epochs; a string is used as its label.
     Returns:
         History with train_loss (mean over the epoch's batches, per image) and test_loss per image.
     """
@@ -70,7 +71,8 @@ def fit(model, loss_fn, train, test, *, epochs: int, batch_size: int, lr: float,
     generator = torch.Generator(device="cpu").manual_seed(seed)
     history = History()
     n = x_train.shape[0]
-    bar = tqdm(range(epochs), desc="epochs", unit="epoch", disable=not progress, dynamic_ncols=True)
+    desc = progress if isinstance(progress, str) else "epochs"
+    bar = tqdm(range(epochs), desc=desc, unit="epoch", disable=not progress, dynamic_ncols=True)
     for epoch in bar:
         model.train()
         order = torch.randperm(n, generator=generator).to(device)
