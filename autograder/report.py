@@ -74,8 +74,13 @@ def render_text(report: Report, width: int = 92) -> str:
             lines.append(f"  ---- [manual] {item_id:<6} {title}"[:width])
         lines.append("")
     scope = "public items" if report.public_only else "all items"
-    lines.append(f"Total ({scope}): {_fmt(report.score)} / {_fmt(report.possible)}"
-                 + (" + bonus" if "faces" in report.assignments else ""))
+    bonus = report.of("faces")
+    main_score = sum(i.earned for i in report.items if i.assignment != "faces")
+    total = f"Total ({scope}): {_fmt(main_score)} / {_fmt(report.possible)}"
+    if bonus:
+        total += (f", bonus {_fmt(sum(i.earned for i in bonus))} / {_fmt(sum(i.points for i in bonus))}"
+                  f" (score {_fmt(report.score)})")
+    lines.append(total)
     return "\n".join(lines)
 
 

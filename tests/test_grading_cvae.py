@@ -45,7 +45,8 @@ BUGS = [
     # CVAE.3: loss_function
     Variant("bce_swapped", "cvae", [(BCE, BCE.replace("(recon_x, x,", "(x, recon_x,"))], {"CVAE.3a"}),
     Variant("bce_mean", "cvae", [(BCE, BCE.replace('"sum"', '"mean"'))], {"CVAE.3a", "CVAE.3c"}),
-    Variant("bce_unclamped", "cvae", [(BCE, "bce = -(x * torch.log(recon_x) + (1 - x) * torch.log(1 - recon_x)).sum()")],
+    Variant("bce_unclamped", "cvae",
+            [(BCE, "bce = -(x * torch.log(recon_x) + (1 - x) * torch.log(1 - recon_x)).sum()")],
             {"CVAE.3d"}),
     Variant("kl_sign", "cvae", [(KL, KL.replace("-0.5", "0.5"))], {"CVAE.3b"}),
     Variant("kl_mean", "cvae", [(KL, KL.replace("torch.sum", "torch.mean"))], {"CVAE.3b", "CVAE.3c"}),
@@ -112,7 +113,8 @@ def test_stubs_score_zero_without_harness_error():
 def test_bug_loses_intended_item(variant, tmp_path):
     report = grade(variant.write(tmp_path), ["cvae"])
     lost = lost_items(report, "cvae")
-    assert variant.lose <= lost, f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n" + messages(report, "cvae")
+    assert variant.lose <= lost, (f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n"
+                                  + messages(report, "cvae"))
     assert all(i.message for i in report.of("cvae") if not i.passed)
 
 
@@ -120,6 +122,24 @@ def test_bug_loses_intended_item(variant, tmp_path):
 def test_correct_variant_full_marks(variant, tmp_path):
     report = grade(variant.write(tmp_path), ["cvae"])
     assert report.score == 100, messages(report, "cvae")
+
+
+PARTIAL = [  # one part left as the stub: only that part's items are lost, each saying "not implemented"
+    (Variant("sample_todo", "cvae", [("        param = next(self.parameters())\n        " + Z + "\n        " + Y
+                                      + "\n        return self.decode(z, y)",
+                                      '        raise NotImplementedError("TODO CVAE.4: implement CVAE.sample")')]),
+     {"CVAE.4a", "CVAE.4b", "CVAE.4c", "CVAE.4d", "CVAE.4e"}),
+    (Variant("loss_todo", "cvae", [(BCE + "\n        " + KL + "\n        return bce + kl",
+                                    'raise NotImplementedError("TODO CVAE.3: implement CVAE.loss_function")')]),
+     {"CVAE.3a", "CVAE.3b", "CVAE.3c", "CVAE.3d"}),
+]
+
+
+@pytest.mark.parametrize("variant, missing", PARTIAL, ids=lambda v: getattr(v, "name", ""))
+def test_unfinished_part_loses_only_its_items(variant, missing, tmp_path):
+    report = grade(variant.write(tmp_path), ["cvae"])
+    assert lost_items(report, "cvae") == missing, messages(report, "cvae")
+    assert all("not implemented" in i.message for i in report.of("cvae") if not i.passed), messages(report, "cvae")
 
 
 def test_catalogue_size():

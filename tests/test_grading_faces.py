@@ -117,7 +117,8 @@ def test_stubs_score_zero_without_harness_error():
 def test_bug_loses_intended_item(variant, tmp_path):
     report = grade(variant.write(tmp_path), ["faces"])
     lost = lost_items(report, "faces")
-    assert variant.lose <= lost, f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n" + messages(report, "faces")
+    assert variant.lose <= lost, (f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n"
+                                  + messages(report, "faces"))
     assert all(i.message for i in report.of("faces") if not i.passed)
 
 

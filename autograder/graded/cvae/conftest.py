@@ -43,8 +43,8 @@ def classifier(digits):
 
 
 @pytest.fixture(scope="session")
-def metrics(trained, digits, classifier):
-    """metrics() -> the smoke metrics of the trained CVAE (autograder.evaluate.cvae_smoke_metrics)."""
+def metrics(trained, digits):
+    """metrics() -> the training figures and test negative ELBO of the trained CVAE (grader's oracles)."""
     from autograder.evaluate import cvae_smoke_metrics
 
     cache = {}
@@ -52,8 +52,23 @@ def metrics(trained, digits, classifier):
     def get():
         model, history = trained()
         if id(model) not in cache:
-            cache[id(model)] = cvae_smoke_metrics(model, history, digits, classifier, CVAE_SMOKE["n_per_class"],
-                                                  CVAE_SMOKE["seed"])
+            cache[id(model)] = cvae_smoke_metrics(model, history, digits, CVAE_SMOKE["seed"])
+        return cache[id(model)]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def recognition(trained, classifier):
+    """recognition() -> how often the grader's classifier reads the trained CVAE's samples as their label."""
+    from autograder.evaluate import label_recognition
+
+    cache = {}
+
+    def get():
+        model, _ = trained()
+        if id(model) not in cache:
+            cache[id(model)] = label_recognition(model, classifier, CVAE_SMOKE["n_per_class"], CVAE_SMOKE["seed"])
         return cache[id(model)]
 
     return get

@@ -27,8 +27,10 @@ def expected_layers(data, classes, hidden, code):
 
 def columns_of_some(t: torch.Tensor, outputs: list) -> bool:
     """Every column of ``t`` is a column of one of the ``outputs`` (a head's output, or a slice of a joint head)."""
-    columns = torch.cat([o.reshape(o.shape[0], -1) for o in outputs if o is not None and o.dim() >= 2
-                         and o.shape[0] == t.shape[0]], dim=1) if outputs else torch.empty(t.shape[0], 0)
+    pool = [o for o in outputs if o is not None and o.dim() == 2 and o.shape[0] == t.shape[0]]
+    if not pool:
+        return False
+    columns = torch.cat(pool, dim=1)
     return all(bool((columns == t[:, [j]]).all(dim=0).any()) for j in range(t.shape[1]))
 
 
@@ -103,7 +105,8 @@ def test_decoder_structure(gateway, model):
     lo, hi = float(out.min()), float(out.max())
     expect(lo >= 0 and hi <= 1 and bool(torch.isfinite(out).all()), "range of decode(z, y) for codes up to |z| ~ 60",
            "every value in [0, 1]", f"values in [{lo:.3g}, {hi:.3g}]",
-           "End the decoder with a Sigmoid so outputs are Bernoulli means.", DEC.replace("torch.randn(32, 40)", "20 * torch.randn(32, 40)"))
+           "End the decoder with a Sigmoid so outputs are Bernoulli means.",
+           DEC.replace("torch.randn(32, 40)", "20 * torch.randn(32, 40)"))
 
 
 @item("CVAE.2e", 4)
@@ -139,7 +142,7 @@ def test_reparameterize_noise(gateway, model):
 
 @item("CVAE.2i", 4)
 def test_forward(gateway, model):
-    """forward(x, y) returns (decode(reparameterize(mu, logvar), y), mu, logvar) with mu, logvar = encode(x, y)"""
+    """forward(x, y) encodes, samples z with reparameterize and decodes it with the same y"""
     out = model(X, Y, seed=1)
     expect(isinstance(out, tuple) and len(out) == 3, "CVAE().forward(x, y)", "(recon, mu, logvar)",
            type(out).__name__, repro=ENC + "; model(x, y)")

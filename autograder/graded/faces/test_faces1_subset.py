@@ -57,13 +57,13 @@ def test_subset_distinct_in_range(gateway):
                "Draw without replacement (a random permutation cut to n), not torch.randint. " + HINT, rep)
         expect(not info["error"] and info["of_dataset"] and info["items"] == idx,
                f"examples of the Subset returned by {what}", "subset[k] == dataset[indices[k]] for the given dataset",
-               info["error"] or "a Subset of another object", "Wrap the dataset you were given: Subset(dataset, indices).",
-               rep)
+               info["error"] or "a Subset of another object",
+               "Wrap the dataset you were given: Subset(dataset, indices).", rep)
 
 
 @item("FACES.1b", 3)
 def test_subset_seeded(gateway):
-    """celeba_subset gives the same subset for one seed, whatever the global RNG state, and another for another seed"""
+    """celeba_subset is repeatable for one seed (whatever torch's global RNG state) and changes with the seed"""
     size, n, seed = 500, 50, 3
     what = f"celeba_subset(dataset, n={n}, seed={seed}) for a dataset of length {size}"
     first = indices_of(draw(gateway, size, n, seed, call_seed=0), what, repro(size, n, seed))

@@ -28,7 +28,7 @@ def _kind(out) -> str:
 
 @item("FACES.2a", 3)
 def test_encode_decode_shapes(gateway):
-    """FaceVAE: encode gives unconstrained (mu, logvar) of shape (B, n_dims_code), decode gives (B, 3, 64, 64) in [0, 1]"""
+    """encode gives unconstrained (mu, logvar), each (B, n_dims_code); decode gives (B, 3, 64, 64) in [0, 1]"""
     for code in (128, 32):
         model, label = gateway.new("faces.FaceVAE", code), f"FaceVAE({code})"
         out = model.encode(X)
@@ -42,8 +42,8 @@ def test_encode_decode_shapes(gateway):
             expect(bool((t < 0).any()), f"{name} from {label}.encode(x) of a freshly built model",
                    "some negative values (a Linear head without an activation)",
                    f"values in [{float(t.min()):.3g}, {float(t.max()):.3g}]",
-                   "mu and logvar are any real numbers: a sigmoid, ReLU or softplus on the heads keeps logvar >= 0, "
-                   "so sigma can never drop below 1, and mu off half of the prior.")
+                   "mu and logvar are any real numbers: a sigmoid, ReLU or softplus on a head keeps it >= 0, so "
+                   "sigma can never drop below 1 (logvar) or the codes miss half of the prior (mu).")
         z = torch.randn(4, code, generator=torch.Generator().manual_seed(32)) * 20
         img = expect_tensor(model.decode(z), f"{label}.decode(z) for z of shape (4, {code})", SHAPE,
                             "decode maps (B, n_dims_code) codes to (B, 3, 64, 64) images. " + CODE_HINT)
@@ -56,15 +56,16 @@ def test_encode_decode_shapes(gateway):
 
 @item("FACES.2b", 3)
 def test_forward_and_reparameterize(gateway, model):
-    """forward decodes z = mu + exp(0.5 logvar) * eps with fresh eps ~ N(0, I), and returns encode's mu and logvar"""
+    """forward decodes a fresh z = mu + exp(0.5 * logvar) * eps, eps ~ N(0, I), and returns encode's (mu, logvar)"""
     gen = torch.Generator().manual_seed(33)
     mu = torch.randn(64, 8, generator=gen, dtype=torch.float64)
     logvar = torch.randn(64, 8, generator=gen, dtype=torch.float64)
     out = model.call("reparameterize", mu, logvar, seed=3, grad={"wrt": [0, 1]})
     z, (d_mu, d_logvar) = expect_tensor(out["value"], "reparameterize(mu, logvar), each (64, 8)", (64, 8)), out["grads"]
+    state = ", ".join(f"d/d{k} {'missing' if g is None else 'ok'}" for k, g in (("mu", d_mu), ("logvar", d_logvar)))
     expect(d_mu is not None and d_logvar is not None, "gradients of reparameterize's z w.r.t. mu and logvar",
-           "both present", f"d/dmu {'missing' if d_mu is None else 'ok'}, d/dlogvar {'missing' if d_logvar is None else 'ok'}",
-           "Do not detach mu, logvar or the standard deviation.")
+           "both present", state, "z = mu + exp(0.5 * logvar) * eps depends on both: keep the noise term, and do not "
+           "detach mu, logvar or the standard deviation.")
     assert_close(d_mu, torch.ones_like(mu), "dz/dmu of reparameterize (float64)", REPARAM_HINT)
     assert_close(d_logvar, (z - mu) / 2, "dz/dlogvar of reparameterize against (z - mu) / 2 (float64)", REPARAM_HINT)
     n = KS_TEST["draws"] // 2
@@ -97,7 +98,8 @@ def test_loss_function(gateway, loss_owner):
     recon_only = expect_tensor(loss_owner.loss_function(P, X, zeros, zeros), "loss_function(recon_x, x, mu, logvar)",
                                (), "The loss is a 0-d tensor: a sum, not a per-example vector.")
     assert_close(recon_only, oracles.bernoulli_nll(P, X), "loss_function at mu = 0, logvar = 0 (where the KL is 0)",
-                 BCE_HINT, f"recon_x = 0.01 + 0.98 * torch.rand{SHAPE}; x = torch.rand{SHAPE}; mu = logvar = zeros(4, 128)")
+                 BCE_HINT,
+                 f"recon_x = 0.01 + 0.98 * torch.rand{SHAPE}; x = torch.rand{SHAPE}; mu = logvar = torch.zeros(4, 128)")
     full = expect_tensor(loss_owner.loss_function(P, X, MU, LOGVAR), "loss_function(recon_x, x, mu, logvar)", ())
     assert_close(full, oracles.bernoulli_nll(P, X) + oracles.gaussian_kl(MU, LOGVAR),
                  "loss_function(recon_x, x, mu, logvar): BCE + KL", KL_HINT,
@@ -111,7 +113,7 @@ def test_loss_function(gateway, loss_owner):
 
 @item("FACES.2d", 3)
 def test_learns(smoke_metrics):
-    """FaceVAE learns on generated faces: the training loss falls and the test negative ELBO beats the calibrated bound"""
+    """FaceVAE learns: the training loss falls and the held-out negative ELBO beats the calibrated bound"""
     m, cfg = smoke_metrics, FACES_SMOKE
     setting = (f"{cfg['epochs']} epochs on {cfg['n_train']} generated binary 64 x 64 faces, "
                f"batch {cfg['batch_size']}, Adam lr {cfg['lr']}")
@@ -121,7 +123,9 @@ def test_learns(smoke_metrics):
            "step detaches the output from the parameters.")
     bound = cfg["test_loss_max"]
     expect(m["test_loss"] < bound, f"negative ELBO of the smoke-trained FaceVAE on {cfg['n_test']} held-out faces "
-           "(grader's oracle, one z per image, the better of eval and training mode)", f"below {bound:.0f} nats per image",
+           "(grader's oracle, one z per image, the better of eval and training mode)",
+           f"below {bound:.0f} nats per image",
            f"{m['test_loss']:.1f} (reconstruction {m['reconstruction']:.1f} + KL {m['kl']:.2f}, {m['mode']} mode; "
            f"an untrained model scores about {cfg['untrained']:.0f})",
-           "The model learns too little: compare with FACES.2a-c, and check that every layer is registered and trained.")
+           "The model learns too little: compare with FACES.2a-c, and check that every layer is registered "
+           "(nn.Sequential / nn.ModuleList) and trained.")

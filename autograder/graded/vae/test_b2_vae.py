@@ -1,13 +1,13 @@
 """B.2 (25 points): the VAE's logvar head, reparameterize, forward, and a training run."""
 import torch
-from scipy import stats
 
 from autograder.calibration import KS_TEST, VAE_SMOKE
 from autograder.checks import assert_close, expect, expect_tensor
+from autograder.evaluate import (check_reparameterize_distribution, check_reparameterize_gradients,
+                                 check_reparameterize_noise)
 from autograder.rubric import item
 
 X = torch.rand(32, 784, generator=torch.Generator().manual_seed(21))
-REPARAM_HINT = "z = mu + exp(0.5 * logvar) * eps with eps = torch.randn_like(mu): logvar is log sigma^2."
 
 
 @item("B.2a", 2)
@@ -29,46 +29,19 @@ def test_vae_head(gateway, vae):
 @item("B.2b", 5)
 def test_reparameterize_gradients(gateway, vae):
     """reparameterize has exact gradients: dz/dmu = 1, dz/dlogvar = (z - mu) / 2 (float64)"""
-    gen = torch.Generator().manual_seed(22)
-    mu = torch.randn(64, 2, generator=gen, dtype=torch.float64)
-    logvar = torch.randn(64, 2, generator=gen, dtype=torch.float64)
-    out = vae.call("reparameterize", mu, logvar, seed=3, grad={"wrt": [0, 1]})
-    z, (d_mu, d_logvar) = out["value"], out["grads"]
-    expect_tensor(z, "reparameterize(mu, logvar)", (64, 2))
-    expect(d_mu is not None and d_logvar is not None, "gradients of z w.r.t. mu and logvar", "both present",
-           f"d/dmu {'missing' if d_mu is None else 'ok'}, d/dlogvar {'missing' if d_logvar is None else 'ok'}",
-           "Do not detach mu, logvar or the standard deviation: gradients must flow through both.")
-    assert_close(d_mu, torch.ones_like(mu), "dz/dmu", REPARAM_HINT)
-    assert_close(d_logvar, (z - mu) / 2, "dz/dlogvar against (z - mu) / 2", REPARAM_HINT)
+    check_reparameterize_gradients(vae, (64, 2))
 
 
 @item("B.2c", 4)
 def test_reparameterize_distribution(gateway, vae):
     """reparameterize draws z ~ N(mu, exp(logvar)) (Kolmogorov-Smirnov test)"""
-    n = KS_TEST["draws"]
-    mu = torch.full((n // 2, 2), 1.5)
-    logvar = torch.full((n // 2, 2), float(torch.log(torch.tensor(0.25))))
-    z = expect_tensor(vae.reparameterize(mu, logvar, seed=KS_TEST["seed"]), "reparameterize(mu, logvar)",
-                      tuple(mu.shape))
-    standardized = ((z - 1.5) / 0.5).flatten().double().numpy()
-    result = stats.kstest(standardized, "norm")
-    expect(result.pvalue > KS_TEST["p_min"], f"distribution of {n:,} draws with mu = 1.5, sigma = 0.5",
-           f"N(1.5, 0.25): KS p-value > {KS_TEST['p_min']}",
-           f"p = {result.pvalue:.2g}; sample mean {float(z.mean()):.3f}, std {float(z.std()):.3f}", REPARAM_HINT,
-           "model.reparameterize(torch.full((10000, 2), 1.5), torch.full((10000, 2), math.log(0.25)))")
+    check_reparameterize_distribution(vae, 2, KS_TEST["draws"], KS_TEST["p_min"], KS_TEST["seed"])
 
 
 @item("B.2d", 3)
 def test_reparameterize_noise(gateway, vae):
     """reparameterize draws fresh noise on every call and repeats under torch.manual_seed"""
-    mu, logvar = torch.zeros(8, 2), torch.zeros(8, 2)
-    first, second = gateway.trusted("autograder.probes:call_twice", vae, "reparameterize", mu, logvar)
-    expect(not torch.equal(first, second), "two calls of reparameterize in a row", "different samples",
-           "the same sample twice", "Draw new eps on every call (torch.randn_like), never store or reseed it.")
-    again = vae.reparameterize(mu, logvar, seed=0)
-    expect(torch.equal(vae.reparameterize(mu, logvar, seed=0), again),
-           "reparameterize after the same torch.manual_seed", "identical samples", "different samples",
-           "Use torch's default generator (torch.randn_like), not numpy or a private Generator.")
+    check_reparameterize_noise(gateway, vae, 2)
 
 
 @item("B.2e", 4)
