@@ -40,5 +40,7 @@ class Limits:
         for name, default in vars(cls()).items():
             raw = os.environ.get(f"AUTOGRADER_{name.upper()}")
             if raw is not None:
-                setattr(limits, name, type(default)(raw))
+                value = raw.strip().lower() not in ("0", "false", "no", "off", "") if isinstance(default, bool) \
+                    else type(default)(raw)
+                setattr(limits, name, value)
         return limits

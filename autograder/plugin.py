@@ -18,6 +18,8 @@ from autograder.rubric import assignment_of
 
 def failure_message(excinfo) -> str:
     exc = excinfo.value
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:  # hypothesis found several failures
+        exc = exc.exceptions[0]
     notes = "\n".join(getattr(exc, "__notes__", []) or [])
     if isinstance(exc, SubmissionError):
         text = exc.student_message()

@@ -1,7 +1,7 @@
 """Models the grader trains itself, as yardsticks for submitted code.
 
-They are the grader's own, written from the contract's architecture, never
-taken from a submission or from the reference solutions. They run in the
+They are the grader's own: written from the contract's architecture, never
+taken from a submission or from the reference solutions, and trained in the
 parent process (no submitted code is involved).
 """
 from __future__ import annotations
@@ -10,25 +10,28 @@ from torch import nn
 
 
 class MLPAutoencoder(nn.Module):
-    """The plain autoencoder of vae.py's family: 784 -> 512 -> k -> 512 -> 784, ReLU hidden, Sigmoid output.
+    """data -> hidden (ReLU) -> k -> hidden (ReLU) -> data (Sigmoid), as one chain of layers.
 
-    forward(x) returns (recon, z, None) like vae.py's Autoencoder("ae"), so the
-    trusted trainer's "mse_ae" loss (which reads model(x)[0]) applies.
+    forward(x) returns (recon, code, None), the shape the trusted trainer's
+    "mse_ae" loss reads (model(x)[0]).
     """
+
+    CODE_LAYER = 3  # the chain's output after this many layers is the code
 
     def __init__(self, n_dims_code: int, n_dims_data: int = 784, n_dims_hidden: int = 512):
         super().__init__()
-        self.encoder = nn.Sequential(nn.Linear(n_dims_data, n_dims_hidden), nn.ReLU(),
-                                     nn.Linear(n_dims_hidden, n_dims_code))
-        self.decoder = nn.Sequential(nn.Linear(n_dims_code, n_dims_hidden), nn.ReLU(),
-                                     nn.Linear(n_dims_hidden, n_dims_data), nn.Sigmoid())
-
-    def encode(self, x):
-        return self.encoder(x)            # (B, k)
-
-    def decode(self, z):
-        return self.decoder(z)            # (B, 784) in [0, 1]
+        widths = [n_dims_data, n_dims_hidden, n_dims_code, n_dims_hidden, n_dims_data]
+        layers = []
+        for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+            layers.append(nn.Linear(a, b))
+            layers.append(nn.ReLU() if i in (0, 2) else nn.Sigmoid() if i == 3 else nn.Identity())
+        self.chain = nn.ModuleList(layers)
 
     def forward(self, x):
-        z = self.encode(x)
-        return self.decode(z), z, None
+        code = x
+        for layer in self.chain[: self.CODE_LAYER]:
+            code = layer(code)                       # (B, k)
+        out = code
+        for layer in self.chain[self.CODE_LAYER:]:
+            out = layer(out)                         # (B, data) in [0, 1]
+        return out, code, None

@@ -23,6 +23,7 @@ from autograder.rubric import assignment_of
 # failing item as fast as a passing one.
 settings.register_profile(
     "grading", derandomize=True, database=None, deadline=None, max_examples=25, print_blob=False,
+    report_multiple_bugs=False,
     phases=(Phase.explicit, Phase.reuse, Phase.generate),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 settings.load_profile("grading")

@@ -21,27 +21,25 @@ from autograder.checks import expect, expect_tensor, fail
 # more than 5e-2 relative.
 MSE_RTOL, MSE_ATOL = 1e-3, 1e-6
 
-FIT_HINT = ("Centre x (subtract the column means), take torch.linalg.svd(xc, full_matrices=False) and keep "
-            "the first k rows of Vh: they are orthonormal and sorted by decreasing singular value.")
-
-
 @contextlib.contextmanager
-def single_thread(x: torch.Tensor):
-    """Run the oracles' linear algebra on one thread (torch and BLAS) when ``x`` is large.
+def single_thread(x: torch.Tensor | None = None):
+    """Run the oracles' linear algebra on one thread, restoring the settings after.
 
-    A multi-threaded SVD of the digits takes ~0.3 s alone but can take 10 s or
-    more on a busy machine with few cores; one thread keeps grading fast and
-    its timing steady. Small inputs skip the switch, which costs ~10 ms.
+    Thread start-up dominates small problems: a QR of a (16, 8) matrix takes
+    ~4 us on one thread and 1-12 ms on two busy ones. A multi-threaded SVD of
+    the digits takes ~0.3 s alone but can take 10 s or more on a busy machine
+    with few cores. BLAS (numpy, scikit-learn) is limited too when ``x`` is
+    large; for small ``x`` that switch (~10 ms) costs more than it saves.
     """
-    if x.numel() < 100_000:
-        yield
-        return
-    from threadpoolctl import threadpool_limits
-
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        with threadpool_limits(1):
+        if x is not None and x.numel() >= 100_000:
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(1):
+                yield
+        else:
             yield
     finally:
         torch.set_num_threads(threads)
@@ -83,8 +81,9 @@ def spectral_data(n: int, d: int, seed: int) -> torch.Tensor:
     gen = torch.Generator().manual_seed(seed)
     r = min(n - 1, d)
     a = torch.randn(n, r, generator=gen, dtype=torch.float64)
-    u, _ = torch.linalg.qr(a - a.mean(0))                        # (n, r) centred orthonormal columns
-    v, _ = torch.linalg.qr(torch.randn(d, r, generator=gen, dtype=torch.float64))  # (d, r)
+    with single_thread():
+        u, _ = torch.linalg.qr(a - a.mean(0))                    # (n, r) centred orthonormal columns
+        v, _ = torch.linalg.qr(torch.randn(d, r, generator=gen, dtype=torch.float64))  # (d, r)
     s = (4.0 * 0.5 ** torch.arange(r, dtype=torch.float64) * (n - 1)).sqrt()
     mean = 2.0 * torch.randn(d, generator=gen, dtype=torch.float64)
     return (mean + (u * s) @ v.T).float()
@@ -92,12 +91,14 @@ def spectral_data(n: int, d: int, seed: int) -> torch.Tensor:
 
 def orthonormal_rows(k: int, d: int, seed: int) -> torch.Tensor:
     """(k, d) float32 matrix with orthonormal rows (k <= d)."""
-    q, _ = torch.linalg.qr(torch.randn(d, k, generator=torch.Generator().manual_seed(seed), dtype=torch.float64))
+    with single_thread():
+        q, _ = torch.linalg.qr(torch.randn(d, k, generator=torch.Generator().manual_seed(seed), dtype=torch.float64))
     return q.T.contiguous().float()
 
 
-def describe_data(n: int, d: int, k: int, seed: int) -> str:
-    return f"x = <({n}, {d}) float32 data, nonzero mean, variances 4 * 0.5^i, seed {seed}>, k = {k}"
+def describe_data(n: int, d: int, seed: int, rest: str) -> str:
+    """Reproduction text for ``spectral_data(n, d, seed)`` followed by the other arguments (``rest``)."""
+    return f"x = <({n}, {d}) float32 data, nonzero mean, variances 4 * 0.5^i, seed {seed}>, {rest}"
 
 
 @st.composite

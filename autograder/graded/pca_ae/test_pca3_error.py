@@ -74,7 +74,7 @@ def test_curve_random(gateway, problem):
     got = curve_values(gateway.call("pca_ae.pca_error_curve", x, dims), dims, f"pca_error_curve(x, {dims})")
     expected = closed_form_curve(x, dims)
     expect(all(close(g, e) for g, e in zip(got, expected)), f"pca_error_curve(x, {dims})", fmt(expected), fmt(got),
-           CURVE_HINT, describe_data(n, d, 0, seed).replace(", k = 0", f", dims = {dims}"))
+           CURVE_HINT, describe_data(n, d, seed, f"dims = {dims}"))
 
 
 @item("PCA.3e", 6)
