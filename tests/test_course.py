@@ -61,7 +61,7 @@ def test_trainer_learns_and_is_reproducible():
 
 def test_vae_run_writes_the_handout_layout(tmp_path):
     out = run("vae", {"type": "ae", "source": "solutions", "epochs": 2, "save_every": 1, "out": tmp_path,
-                      "progress": False})
+                      "progress": False}).out
     assert out.name == "AE-arch=ae(512)-lr=0.001-ep=2"
     names = {p.name for p in out.iterdir()}
     assert {"perf_metrics.csv", "loss_curve.png", "manifold_digits.png", "manifold.png",
