@@ -59,9 +59,11 @@ def face_files(root) -> list[Path]:
 
 def read_face(path, image_size: int = 64) -> torch.Tensor:
     """One image file -> uint8 (3, image_size, image_size): centre square crop, then resize."""
-    from torchvision.io import ImageReadMode, decode_image, read_file
+    from PIL import Image
 
-    img = decode_image(read_file(str(path)), mode=ImageReadMode.RGB)  # (3, H, W) uint8
+    with Image.open(path) as pil:
+        rgb = np.asarray(pil.convert("RGB"))  # (H, W, 3) uint8
+    img = torch.from_numpy(rgb.copy()).permute(2, 0, 1)  # (3, H, W)
     h, w = img.shape[-2:]
     side = min(CELEBA_CROP, h, w)
     top, left = (h - side) // 2, (w - side) // 2

@@ -44,7 +44,9 @@ CAPTIONS = {
 }
 
 
-def build(out: Path, dataset: str = "digits", quick: bool = False, force: bool = False, device=None) -> Path:
+def build(out: Path, dataset: str = "digits", quick: bool = False, force: bool = False, device=None,
+          epochs: int | None = None, ks=None) -> Path:
+    """Train what is missing, then write ``out/index.html``. ``epochs``/``ks`` override every schedule."""
     out.mkdir(parents=True, exist_ok=True)
     summaries = []
     for key, name, extra in MODELS:
@@ -52,7 +54,10 @@ def build(out: Path, dataset: str = "digits", quick: bool = False, force: bool =
                    "progress": f"{key:>8}"}
         if quick:
             options["epochs"] = QUICK[name]
-            options["ks"] = QUICK_KS
+        if epochs is not None:
+            options["epochs"] = epochs
+        if name == "pca_ae" and (quick or ks is not None):
+            options["ks"] = list(ks or QUICK_KS)
         done = _find_summary(out, key)
         if done is not None and not force:
             summaries.append(json.loads(done.read_text()))
