@@ -196,3 +196,123 @@ def reference_ae_mse(x_train: torch.Tensor, x_test: torch.Tensor, k: int, *, epo
                 return float(((model(x_train)[0] - x_train) ** 2).mean())
         finally:
             torch.set_num_threads(threads)
+
+
+# -- reparameterize checks shared by models with reparameterize(mu, logvar) (cvae.py; vae.py's B.2 items do
+# the same inline) and the conditional VAE's evaluation -------------------------------------------------------
+
+REPARAM_HINT = "z = mu + exp(0.5 * logvar) * eps with eps = torch.randn_like(mu): logvar is log sigma^2."
+
+
+def check_reparameterize_gradients(model, shape: tuple, seed: int = 22) -> None:
+    """``model.reparameterize`` has exact float64 gradients: dz/dmu = 1 and dz/dlogvar = (z - mu) / 2."""
+    from autograder.checks import assert_close, expect
+
+    gen = torch.Generator().manual_seed(seed)
+    mu = torch.randn(shape, generator=gen, dtype=torch.float64)
+    logvar = torch.randn(shape, generator=gen, dtype=torch.float64)
+    out = model.call("reparameterize", mu, logvar, seed=3, grad={"wrt": [0, 1]})
+    z, (d_mu, d_logvar) = out["value"], out["grads"]
+    expect_tensor(z, "reparameterize(mu, logvar)", shape)
+    expect(d_mu is not None and d_logvar is not None, "gradients of z w.r.t. mu and logvar", "both present",
+           f"d/dmu {'missing' if d_mu is None else 'ok'}, d/dlogvar {'missing' if d_logvar is None else 'ok'}",
+           "Do not detach mu, logvar or the standard deviation: gradients must flow through both.")
+    assert_close(d_mu, torch.ones_like(mu), "dz/dmu", REPARAM_HINT)
+    assert_close(d_logvar, (z - mu) / 2, "dz/dlogvar against (z - mu) / 2", REPARAM_HINT)
+
+
+def check_reparameterize_distribution(model, code: int, draws: int, p_min: float, seed: int) -> None:
+    """``model.reparameterize`` draws z ~ N(mu, exp(logvar)): a Kolmogorov-Smirnov test of ``draws`` values."""
+    from scipy import stats
+
+    from autograder.checks import expect
+
+    mu = torch.full((draws // code, code), 1.5)
+    logvar = torch.full((draws // code, code), float(torch.log(torch.tensor(0.25))))
+    z = expect_tensor(model.reparameterize(mu, logvar, seed=seed), "reparameterize(mu, logvar)", tuple(mu.shape))
+    result = stats.kstest(((z - 1.5) / 0.5).flatten().double().numpy(), "norm")
+    expect(result.pvalue > p_min, f"distribution of {mu.numel():,} draws with mu = 1.5, sigma = 0.5",
+           f"N(1.5, 0.25): KS p-value > {p_min}",
+           f"p = {result.pvalue:.2g}; sample mean {float(z.mean()):.3f}, std {float(z.std()):.3f}", REPARAM_HINT,
+           f"model.reparameterize(torch.full({tuple(mu.shape)}, 1.5), torch.full({tuple(mu.shape)}, math.log(0.25)))")
+
+
+def check_reparameterize_noise(gateway, model, code: int) -> None:
+    """``model.reparameterize`` draws fresh noise on every call and repeats under torch.manual_seed."""
+    from autograder.checks import expect
+
+    mu, logvar = torch.zeros(8, code), torch.zeros(8, code)
+    first, second = gateway.trusted("autograder.probes:call_twice", model, "reparameterize", mu, logvar)
+    expect_tensor(first, "reparameterize(mu, logvar)", tuple(mu.shape))
+    expect(not torch.equal(first, second), "two calls of reparameterize in a row", "different samples",
+           "the same sample twice", "Draw new eps on every call (torch.randn_like), never store or reseed it.")
+    again = model.reparameterize(mu, logvar, seed=0)
+    expect(torch.equal(model.reparameterize(mu, logvar, seed=0), again),
+           "reparameterize after the same torch.manual_seed", "identical samples", "different samples",
+           "Use torch's default generator (torch.randn_like), not numpy or a private Generator.")
+
+
+def first_linear_input(calls: list, what: str) -> torch.Tensor:
+    """The input of the first Linear layer in a ``probes.trace`` record."""
+    linears = [c for c in calls if c["type"] == "Linear"]
+    if not linears:
+        raise AssertionError(f"{what}: expected a Linear layer to run, got none. "
+                             "Build the layers in __init__ with nn.Linear and call them here.")
+    return linears[0]["input"]
+
+
+def is_concatenation(t: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> bool:
+    """``t`` is torch.cat([a, b], 1) or torch.cat([b, a], 1) (either order is the same model)."""
+    if t is None or t.dim() != 2 or t.shape != (a.shape[0], a.shape[1] + b.shape[1]):
+        return False
+    t = t.to(a.dtype)
+    return bool(torch.equal(t, torch.cat([a, b], 1)) or torch.equal(t, torch.cat([b, a], 1)))
+
+
+def cvae_terms(model, x: torch.Tensor, y: torch.Tensor, seed: int = 0) -> dict:
+    """Per-image reconstruction and KL terms of the negative ELBO of a CVAE on ``x`` (N, 784) with one-hot
+    ``y`` (N, C), one z per image drawn with the grader's own generator; the losses are the oracles'."""
+    mu, logvar = model.encode(x, y)
+    mu = expect_tensor(mu, "mu from encode(x, y)", (x.shape[0], mu.shape[-1]))
+    logvar = expect_tensor(logvar, "logvar from encode(x, y)", tuple(mu.shape))
+    eps = torch.randn(mu.shape, generator=torch.Generator().manual_seed(seed))
+    recon = expect_tensor(model.decode(mu + torch.exp(0.5 * logvar) * eps, y), "decode(z, y)", tuple(x.shape))
+    n = x.shape[0]
+    rec = float(oracles.bernoulli_nll(recon.clamp(0, 1), x)) / n
+    kl = float(oracles.gaussian_kl(mu, logvar)) / n
+    return {"reconstruction": rec, "kl": kl, "loss": rec + kl}
+
+
+def digit_classifier(x_train: torch.Tensor, y_train: torch.Tensor, c: float = 0.1):
+    """The grader's own digit recogniser: scikit-learn's LogisticRegression on binarized (N, 784) digits.
+
+    About 1 s on the embedded set (single-threaded BLAS: two BLAS threads on a busy machine take 20x
+    longer); 97% accuracy on the binarized test digits."""
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    x = torch.round(x_train).double().numpy()
+    with threadpool_limits(1, user_api="blas"):
+        return LogisticRegression(C=c, max_iter=300).fit(x, y_train.numpy())
+
+
+def label_recognition(model, classifier, n_per_class: int, seed: int, n_classes: int = 10) -> dict:
+    """Draw ``n_per_class`` images per class with ``model.sample`` and let ``classifier`` read them.
+
+    Returns the fraction recognised as the requested class, overall and per class."""
+    labels = torch.arange(n_classes).repeat(n_per_class)
+    images = expect_tensor(model.sample(labels, seed=seed), f"sample(labels) for {labels.numel()} labels",
+                           (labels.numel(), 784))
+    predicted = torch.from_numpy(classifier.predict(images.clamp(0, 1).double().numpy()))
+    hit = (predicted == labels).double()
+    return {"rate": float(hit.mean()), "per_class": [float(hit[labels == k].mean()) for k in range(n_classes)]}
+
+
+def cvae_smoke_metrics(model, history: dict, digits: dict, seed: int = 0) -> dict:
+    """The training figures and the grader's test negative ELBO of a smoke-trained CVAE (binarized digits).
+    Sampling is judged apart (``label_recognition``), so a broken ``sample`` costs only the sampling items."""
+    x_test = torch.round(digits["x_test"])
+    y_test = torch.nn.functional.one_hot(digits["y_test"], 10).float()
+    terms = cvae_terms(model, x_test, y_test, seed)
+    return {"train_first": history["train_loss"][0], "train_last": history["train_loss"][-1],
+            "test_loss": terms["loss"], "kl": terms["kl"]}

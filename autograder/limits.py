@@ -10,7 +10,7 @@ class Limits:
     call_timeout: float = 20.0       # seconds of wall time for one ordinary call
     train_timeout: float = 120.0     # seconds for one smoke-training call
     start_timeout: float = 60.0      # seconds for the worker to import torch and report ready
-    total_budget: float = 600.0      # seconds of wall time for all calls of one grading session
+    total_budget: float = 300.0      # seconds of wall time for all calls of one assignment's session
     output_cap: int = 64 * 1024      # bytes of worker stdout+stderr kept per worker
     threads: int = 1                 # torch intra-op threads in the worker
     memory_mb: int = 2048            # address space the worker may add after importing torch

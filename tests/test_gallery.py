@@ -7,6 +7,8 @@ import pytest
 
 from course.gallery import MODELS, build
 
+pytestmark = pytest.mark.xdist_group("gallery")  # one worker builds the module's gallery once
+
 
 def digests(folder):
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()

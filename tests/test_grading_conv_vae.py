@@ -19,7 +19,8 @@ ENC_FWD = ("        h = F.relu(self.conv2(F.relu(self.conv1(x))))\n"
 HEADS = "return self.mean(h), torch.exp(self.std(h))"
 DEC_INIT = ("        self.c2 = c2\n        self.s = conv_output_size(d, k)\n"
             "        self.linear = nn.Linear(lat, c2 * self.s * self.s)\n"
-            "        self.deconv1 = nn.ConvTranspose2d(c2, c1, k)\n        self.deconv2 = nn.ConvTranspose2d(c1, 1, k)\n")
+            "        self.deconv1 = nn.ConvTranspose2d(c2, c1, k)\n"
+            "        self.deconv2 = nn.ConvTranspose2d(c1, 1, k)\n")
 DEC_FWD = ("        h = F.relu(self.linear(z))\n        h = h.view(-1, self.c2, self.s, self.s)  # (B, c2, s, s)\n"
            "        h = F.relu(self.deconv1(h))\n        return torch.sigmoid(self.deconv2(h))\n")
 R_LOSS = 'return F.binary_cross_entropy(x_hat, x, reduction="sum")'
@@ -102,11 +103,12 @@ CORRECT = [
     v("decoder_sequential_unflatten", [
         (DEC_INIT, "        s = conv_output_size(d, k)\n        self.net = nn.Sequential(\n"
                    "            nn.Linear(lat, c2 * s * s), nn.ReLU(), nn.Unflatten(1, (c2, s, s)),\n"
-                   "            nn.ConvTranspose2d(c2, c1, k), nn.ReLU(), nn.ConvTranspose2d(c1, 1, k), nn.Sigmoid())\n"),
+                   "            nn.ConvTranspose2d(c2, c1, k), nn.ReLU(),\n"
+                   "            nn.ConvTranspose2d(c1, 1, k), nn.Sigmoid())\n"),
         (DEC_FWD, "        return self.net(z)\n")]),
     v("size_loop", [(SIZE, "for _ in range(n_layers):\n        d = d - k + 1\n    return d")]),
     v("kl_torch_distributions", [(KL, "q = torch.distributions.Normal(mu, sigma)\n"
-                                      "        p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(sigma))\n"
+                                      "        p = torch.distributions.Normal(torch.zeros_like(mu), 1.0)\n"
                                       "        return torch.distributions.kl_divergence(q, p).sum()")]),
     v("r_loss_manual_clamped", [(R_LOSS, "p = x_hat.clamp(1e-7, 1 - 1e-7)\n"
                                          "        return -(x * torch.log(p) + (1 - x) * torch.log(1 - p)).sum()")]),
@@ -115,13 +117,15 @@ CORRECT = [
                                       "        self.loss = r + kl")]),
     v("top_variance_numpy", [(TOP, "    import numpy as np\n\n"
                                    "    variance = np.var(embeddings.detach().cpu().numpy(), axis=0)\n"
-                                   "    return torch.from_numpy(np.argsort(-variance, kind='stable')[:k].astype(np.int64))\n")]),
+                                   "    order = np.argsort(-variance, kind='stable')[:k]\n"
+                                   "    return torch.from_numpy(order.astype(np.int64))\n")]),
     v("top_variance_topk_std", [(TOP, "    return torch.topk(embeddings.std(dim=0), k).indices\n")]),
     v("traversal_values_scipy", [(ICDF, "from scipy.stats import norm\n\n"
                                         "    return torch.tensor(norm.ppf(p.double().numpy()), dtype=torch.float32)")]),
-    v("traversal_cartesian_prod", [(ROWS, "            pairs = torch.cartesian_prod(values, values)  # (n*n, 2), row-major\n"
+    v("traversal_cartesian_prod", [(ROWS, "            pairs = torch.cartesian_prod(values, values)  # (n*n, 2)\n"
                                           "            z = z.reshape(n * n, lat)\n"
-                                          "            z[:, dims[0]] = pairs[:, 0]\n            z[:, dims[1]] = pairs[:, 1]\n")]),
+                                          "            z[:, dims[0]] = pairs[:, 0]\n"
+                                          "            z[:, dims[1]] = pairs[:, 1]\n")]),
 ]
 
 
@@ -153,6 +157,19 @@ def test_bug_loses_intended_item(variant, tmp_path):
 def test_correct_variant_full_marks(variant, tmp_path):
     report = grade(variant.write(tmp_path), ["conv_vae"])
     assert report.score == 100, messages(report, "conv_vae")
+
+
+def test_loss_items_graded_while_encoder_is_a_stub(tmp_path):
+    """r_loss, kl_loss and gaussian earn their points even when Encoder and Decoder are still stubs."""
+    text = (STUBS / "conv_vae.py").read_text()
+    for todo, body in (("VAE.r_loss", R_LOSS), ("VAE.kl_loss", KL), ("VAE.gaussian", GAUSS)):
+        stub = f'raise NotImplementedError("TODO CONV.4: implement {todo}")'
+        assert text.count(stub) == 1
+        text = text.replace(stub, body)
+    (tmp_path / "conv_vae.py").write_text(text)
+    report = grade(tmp_path, ["conv_vae"], keyword="kl or r_loss or gaussian")
+    assert {i.item_id for i in report.of("conv_vae")} == {f"CONV.4{c}" for c in "abcdef"}
+    assert report.score == 24, messages(report, "conv_vae")
 
 
 def test_catalogue_size():

@@ -1,9 +1,15 @@
-"""Layer arithmetic of the conv VAE, small configurations for the shape items (hypothesis), and the
-affine-fit measure of the head items."""
+"""Shared by the conv_vae items: the layer arithmetic of the conv VAE, small configurations for the
+shape items (hypothesis), the affine-fit measure of the head items, and error hints."""
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import torch
 from hypothesis import strategies as st
+
+from autograder.errors import SubmissionError
+
+MODULE = {"__module__": "conv_vae"}  # the submitted module, as the worker resolves it in trusted calls
 
 
 def side(d: int, k: int, n_layers: int = 2) -> int:
@@ -42,3 +48,15 @@ def affine_residual(features: torch.Tensor, target: torch.Tensor) -> float:
     fit = torch.linalg.lstsq(a, y, driver="gelsd").solution
     spread = (y - y.mean(0)).norm()
     return float((a @ fit - y).norm() / spread.clamp(min=1e-12))
+
+
+@contextmanager
+def hint_on_error(hint: str):
+    """Turn an exception raised by the submission (a SubmissionError of kind "raised") into a failed
+    check that also says what to look at; every other failure passes through unchanged."""
+    try:
+        yield
+    except SubmissionError as err:
+        if err.kind != "raised":
+            raise
+        raise AssertionError(f"{err.student_message()} {hint}") from None

@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.checks import assert_close, expect, expect_tensor
-from autograder.graded.conv_vae.layers import call_text, configs, decoder_params, side
+from autograder.graded.conv_vae.layers import call_text, configs, decoder_params, hint_on_error, side
 from autograder.rubric import item
 
 LAYOUT_HINT = ("Decoder: Linear(lat, c2 * s * s) -> ReLU -> view as (B, c2, s, s) -> ConvTranspose2d(c2, c1, k) "
@@ -19,7 +19,9 @@ def codes(b, lat, seed, scale=1.0):
 
 def decode(decoder, cfg, z):
     call = f"{call_text('Decoder', cfg)}(z) for z of shape {tuple(z.shape)}"
-    return expect_tensor(decoder(z), call, (z.shape[0], 1, cfg["d"], cfg["d"]), LAYOUT_HINT)
+    with hint_on_error(LAYOUT_HINT):
+        out = decoder(z)
+    return expect_tensor(out, call, (z.shape[0], 1, cfg["d"], cfg["d"]), LAYOUT_HINT)
 
 
 @item("CONV.3a", 5)
@@ -49,7 +51,8 @@ def test_decoder_layers(gateway):
 
 
 def traced(gateway, decoder, z):
-    calls = gateway.trusted("autograder.probes:trace", decoder, "forward", z)
+    with hint_on_error(LAYOUT_HINT):
+        calls = gateway.trusted("autograder.probes:trace", decoder, "forward", z, label="Decoder.forward")
     layers = [c for c in calls if c["type"] in ("Linear", "ConvTranspose2d")]
     kinds = [c["type"] for c in layers]
     expect(kinds == ["Linear", "ConvTranspose2d", "ConvTranspose2d"], "layers called by Decoder.forward",

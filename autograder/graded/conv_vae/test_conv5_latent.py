@@ -7,7 +7,7 @@ from scipy.stats import norm
 
 from autograder.checks import assert_close, expect, expect_tensor, repro_tensor
 from autograder.errors import SubmissionError
-from autograder.graded.conv_vae.conftest import MODULE
+from autograder.graded.conv_vae.layers import MODULE
 from autograder.rubric import item
 
 TOP_HINT = ("Take the variance of each latent dim over the samples (dim=0), then the indices of the k largest, "
@@ -56,14 +56,18 @@ def test_top_variance_dims(gateway, data):
 @given(st.integers(2, 12), st.floats(0.01, 0.4), st.floats(0.6, 0.99))
 def test_traversal_values(gateway, n, lo, hi):
     """traversal_values(n, lo, hi): standard-normal quantiles of n evenly spaced probabilities"""
-    repro = f"traversal_values({n}, {lo!r}, {hi!r})"
     for args, expected in (((), norm.ppf(np.linspace(0.05, 0.95, 7))), ((n, lo, hi), norm.ppf(np.linspace(lo, hi, n)))):
         call = f"traversal_values({', '.join(map(repr, args))})"
         got = expect_tensor(gateway.call("conv_vae.traversal_values", *args), call, (len(expected),),
-                            "Return one value per probability: a (n,) tensor.", repro)
+                            "Return one value per probability: a (n,) tensor.", call)
         assert_close(got, torch.from_numpy(expected), call,
-                     "Map torch.linspace(lo, hi, n) through the inverse normal CDF "
-                     "(torch.distributions.Normal(0, 1).icdf): quantiles, not the probabilities themselves.", repro)
+                     f"Got {_rounded(got)}; the quantiles are {_rounded(expected)}. Map torch.linspace(lo, hi, n) "
+                     "through the inverse normal CDF (torch.distributions.Normal(0, 1).icdf): quantiles, not the "
+                     "probabilities themselves.", call)
+
+
+def _rounded(values) -> list:
+    return [round(float(v), 3) for v in values]
 
 
 def traverse(gateway, lat, dims, n, d=28):
@@ -74,7 +78,7 @@ def traverse(gateway, lat, dims, n, d=28):
                           label="conv_vae.latent_traversal")
     m = n ** len(dims)
     images = expect_tensor(out["value"], call, (m, 1, d, d),
-                           f"Decode {m} codes in one call: one image per value" + (" pair." if m > n else "."), call)
+                           f"Return one decoded image per value{' pair' if m > n else ''}, stacked along dim 0.", call)
     return images.flatten(1)[:, :lat], out["requires_grad"], call
 
 
@@ -92,15 +96,19 @@ def values(gateway, n):
 
 def check_codes(codes, expected, call):
     """codes (M, lat) equal one of the expected layouts (a list of (M, lat) tensors built from accepted values)."""
-    for i, exp in enumerate(expected):
-        if codes.shape == exp.shape and torch.allclose(codes, exp, rtol=1e-4, atol=1e-5):
+    for exp in expected:
+        if torch.allclose(codes, exp, rtol=1e-4, atol=1e-5):
             return
-    changed = sorted({int(j) for j in (codes != 0).any(0).nonzero().flatten()})
     exp = expected[0]
-    bad = int((~torch.isclose(codes, exp, rtol=1e-4, atol=1e-5)).any(1).sum())
-    raise AssertionError(f"{call}: the decoded codes differ from the expected ones in {bad} of {codes.shape[0]} "
-                         f"rows; non-zero latent dims: {changed}; first rows got {codes[:2].tolist()}, expected "
-                         f"{exp[:2].tolist()}. {TRAVERSE_HINT}")
+    bad = (~torch.isclose(codes, exp, rtol=1e-4, atol=1e-5)).any(1)
+    row = int(bad.nonzero()[0])
+
+    def sparse(z):  # the non-zero entries of one code, {dim: value}
+        return {int(j): round(float(z[j]), 3) for j in z.nonzero().flatten()}
+
+    raise AssertionError(f"{call}: {int(bad.sum())} of {codes.shape[0]} decoded codes differ from the expected ones. "
+                         f"Code {row}: expected non-zero dims {sparse(exp[row])}, got {sparse(codes[row])}. "
+                         f"{TRAVERSE_HINT} Reproduce: {call}")
 
 
 @item("CONV.5c", 4)
