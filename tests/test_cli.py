@@ -37,7 +37,7 @@ def test_reference_folder_json_and_exit_zero(tmp_path):
     data = json.loads(out.read_text())
     validate_gradescope(data)
     assert data["score"] == 8 and all(t["tags"][0] == "vae" for t in data["tests"])
-    assert "PASS" in proc.stdout and "8 / 100" in proc.stdout
+    assert "PASS" in proc.stdout and "8 / 8" in proc.stdout
 
 
 def test_stubs_exit_zero_and_say_not_implemented():
@@ -53,19 +53,19 @@ def test_single_file_and_zip(tmp_path):
     with zipfile.ZipFile(archive, "w") as zf:
         zf.write(SOLUTIONS / "vae.py", "my_folder/vae.py")
     proc = run(archive, *QUICK)
-    assert proc.returncode == 0 and "8 / 100" in proc.stdout
+    assert proc.returncode == 0 and "8 / 8" in proc.stdout
 
 
 def test_missing_file_scores_zero_with_the_word_missing(tmp_path):
     (tmp_path / "cvae.py").write_text("x = 1\n")
     proc = run(tmp_path, *QUICK)
-    assert proc.returncode == 0 and "missing" in proc.stdout and "0 / 100" in proc.stdout
+    assert proc.returncode == 0 and "missing" in proc.stdout and "0 / 8" in proc.stdout
 
 
 def test_syntax_error_is_graded_not_fatal(tmp_path):
     (tmp_path / "vae.py").write_text("def broken(:\n")
     proc = run(tmp_path, *QUICK)
-    assert proc.returncode == 0 and "SyntaxError" in proc.stdout and "0 / 100" in proc.stdout
+    assert proc.returncode == 0 and "SyntaxError" in proc.stdout and "0 / 8" in proc.stdout
 
 
 @pytest.mark.parametrize("args", [["/no/such/path"], ["README.md"], [SOLUTIONS, "-a", "nope"]])

@@ -7,7 +7,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from autograder.api import grade
-from tests.variants import STUBS, SOLUTIONS, Variant, lost_items, messages
+from tests.variants import (STUBS, SOLUTIONS, Variant, assert_bug_caught, assert_full_marks, assert_stubs_score_zero,
+                            messages)
 
 SIZE = "return d - n_layers * (k - 1)"
 ENC_S = "        s = conv_output_size(d, k)\n        self.conv1"
@@ -137,26 +138,17 @@ def test_reference_full_marks():
 
 
 def test_stubs_score_zero_without_harness_error():
-    report = grade(STUBS, ["conv_vae"])
-    assert report.score == 0
-    assert all(i.assignment == "conv_vae" for i in report.items)
-    assert all("not implemented" in i.message for i in report.items), messages(report, "conv_vae")
+    assert_stubs_score_zero("conv_vae")
 
 
 @pytest.mark.parametrize("variant", BUGS, ids=lambda v: v.name)
 def test_bug_loses_intended_item(variant, tmp_path):
-    report = grade(variant.write(tmp_path), ["conv_vae"])
-    lost = lost_items(report, "conv_vae")
-    assert variant.lose <= lost, (f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n"
-                                  + messages(report, "conv_vae"))
-    assert all(i.message for i in report.of("conv_vae") if not i.passed)
-    assert not any(i.item_id == "harness" for i in report.items), messages(report, "conv_vae")
+    assert_bug_caught(variant, tmp_path)
 
 
 @pytest.mark.parametrize("variant", CORRECT, ids=lambda v: v.name)
 def test_correct_variant_full_marks(variant, tmp_path):
-    report = grade(variant.write(tmp_path), ["conv_vae"])
-    assert report.score == 100, messages(report, "conv_vae")
+    assert_full_marks(variant, tmp_path)
 
 
 def test_loss_items_graded_while_encoder_is_a_stub(tmp_path):

@@ -6,7 +6,8 @@ import torch
 
 from autograder.api import grade
 from autograder.evaluate import first_linear_input, is_concatenation
-from tests.variants import STUBS, SOLUTIONS, Variant, lost_items, messages
+from tests.variants import (SOLUTIONS, Variant, assert_bug_caught, assert_full_marks, assert_stubs_score_zero,
+                            lost_items, messages)
 
 ONE_HOT = "return F.one_hot(labels, n_classes).float()"
 ENC_CAT = "h = self.encoder_hidden(torch.cat([x, y], dim=1))"
@@ -103,25 +104,17 @@ def test_reference_full_marks():
 
 
 def test_stubs_score_zero_without_harness_error():
-    report = grade(STUBS, ["cvae"])
-    assert report.score == 0
-    assert all(i.assignment == "cvae" for i in report.items)
-    assert all("not implemented" in i.message for i in report.items), messages(report, "cvae")
+    assert_stubs_score_zero("cvae")
 
 
 @pytest.mark.parametrize("variant", BUGS, ids=lambda v: v.name)
 def test_bug_loses_intended_item(variant, tmp_path):
-    report = grade(variant.write(tmp_path), ["cvae"])
-    lost = lost_items(report, "cvae")
-    assert variant.lose <= lost, (f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n"
-                                  + messages(report, "cvae"))
-    assert all(i.message for i in report.of("cvae") if not i.passed)
+    assert_bug_caught(variant, tmp_path)
 
 
 @pytest.mark.parametrize("variant", CORRECT, ids=lambda v: v.name)
 def test_correct_variant_full_marks(variant, tmp_path):
-    report = grade(variant.write(tmp_path), ["cvae"])
-    assert report.score == 100, messages(report, "cvae")
+    assert_full_marks(variant, tmp_path)
 
 
 PARTIAL = [  # one part left as the stub: only that part's items are lost, each saying "not implemented"

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from autograder.api import grade
-from tests.variants import STUBS, SOLUTIONS, Variant, lost_items, messages
+from tests.variants import (SOLUTIONS, Variant, assert_bug_caught, assert_full_marks, assert_stubs_score_zero,
+                            messages)
 
 CHECK = ('    if n > len(dataset):\n'
          '        raise ValueError(f"cannot draw n={n} examples from a dataset of len(dataset)={len(dataset)}")\n')
@@ -107,25 +108,17 @@ def test_reference_full_marks():
 
 
 def test_stubs_score_zero_without_harness_error():
-    report = grade(STUBS, ["faces"])
-    assert report.score == 0
-    assert all(i.assignment == "faces" for i in report.items)
-    assert all("not implemented" in i.message for i in report.items), messages(report, "faces")
+    assert_stubs_score_zero("faces")
 
 
 @pytest.mark.parametrize("variant", BUGS, ids=lambda v: v.name)
 def test_bug_loses_intended_item(variant, tmp_path):
-    report = grade(variant.write(tmp_path), ["faces"])
-    lost = lost_items(report, "faces")
-    assert variant.lose <= lost, (f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n"
-                                  + messages(report, "faces"))
-    assert all(i.message for i in report.of("faces") if not i.passed)
+    assert_bug_caught(variant, tmp_path)
 
 
 @pytest.mark.parametrize("variant", CORRECT, ids=lambda v: v.name)
 def test_correct_variant_full_marks(variant, tmp_path):
-    report = grade(variant.write(tmp_path), ["faces"])
-    assert report.score == 20, messages(report, "faces")
+    assert_full_marks(variant, tmp_path, 20)
 
 
 def test_catalogue_size():

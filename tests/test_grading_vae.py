@@ -4,7 +4,8 @@ full marks."""
 import pytest
 
 from autograder.api import grade
-from tests.variants import STUBS, SOLUTIONS, Variant, lost_items, messages
+from tests.variants import (SOLUTIONS, Variant, assert_bug_caught, assert_full_marks, assert_stubs_score_zero,
+                            messages)
 
 HEAD = "        h = self.encoder_hidden(x)\n        return self.encoder_mu(h), self.encoder_logvar(h)"
 REPARAM = "        std = torch.exp(0.5 * logvar)\n        return mu + std * torch.randn_like(std)"
@@ -75,24 +76,17 @@ def test_reference_full_marks():
 
 
 def test_stubs_score_zero_without_harness_error():
-    report = grade(STUBS, ["vae"])
-    assert report.score == 0
-    assert all(i.assignment == "vae" for i in report.items)
-    assert all("not implemented" in i.message for i in report.items), messages(report, "vae")
+    assert_stubs_score_zero("vae")
 
 
 @pytest.mark.parametrize("variant", BUGS, ids=lambda v: v.name)
 def test_bug_loses_intended_item(variant, tmp_path):
-    report = grade(variant.write(tmp_path), ["vae"])
-    lost = lost_items(report, "vae")
-    assert variant.lose <= lost, f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n" + messages(report, "vae")
-    assert all(i.message for i in report.of("vae") if not i.passed)
+    assert_bug_caught(variant, tmp_path)
 
 
 @pytest.mark.parametrize("variant", CORRECT, ids=lambda v: v.name)
 def test_correct_variant_full_marks(variant, tmp_path):
-    report = grade(variant.write(tmp_path), ["vae"])
-    assert report.score == 100, messages(report, "vae")
+    assert_full_marks(variant, tmp_path)
 
 
 def test_catalogue_size():

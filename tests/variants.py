@@ -45,3 +45,35 @@ def lost_items(report, assignment: str) -> set[str]:
 
 def messages(report, assignment: str) -> str:
     return "\n".join(f"{i.item_id}: {i.message}" for i in report.of(assignment) if not i.passed)
+
+
+def assert_stubs_score_zero(assignment: str) -> None:
+    """The untouched stub scores 0 on every item, each saying "not implemented", with no harness item."""
+    from autograder.api import grade
+
+    report = grade(STUBS, [assignment])
+    assert report.score == 0
+    assert all(i.assignment == assignment for i in report.items)
+    assert all("not implemented" in i.message for i in report.items), messages(report, assignment)
+
+
+def assert_bug_caught(variant: Variant, folder: Path):
+    """The bug loses at least its intended items, every lost point says why, and the grader itself
+    does not fail; returns the report for further checks."""
+    from autograder.api import grade
+
+    report = grade(variant.write(folder), [variant.assignment])
+    lost = lost_items(report, variant.assignment)
+    assert variant.lose <= lost, (f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n"
+                                  + messages(report, variant.assignment))
+    assert all(i.message for i in report.of(variant.assignment) if not i.passed)
+    assert not report.of("harness"), messages(report, "harness")
+    return report
+
+
+def assert_full_marks(variant: Variant, folder: Path, points: float = 100) -> None:
+    """A differently written correct version keeps every point."""
+    from autograder.api import grade
+
+    report = grade(variant.write(folder), [variant.assignment])
+    assert report.score == points, messages(report, variant.assignment)

@@ -103,7 +103,7 @@ def test_loss_function(gateway, loss_owner):
     full = expect_tensor(loss_owner.loss_function(P, X, MU, LOGVAR), "loss_function(recon_x, x, mu, logvar)", ())
     assert_close(full, oracles.bernoulli_nll(P, X) + oracles.gaussian_kl(MU, LOGVAR),
                  "loss_function(recon_x, x, mu, logvar): BCE + KL", KL_HINT,
-                 f"recon_x, x as above; mu = torch.randn(4, 128); logvar = torch.randn(4, 128)")
+                 "recon_x, x as above; mu = torch.randn(4, 128); logvar = torch.randn(4, 128)")
     edge = (P > 0.5).float()  # probabilities exactly 0 and 1 against grey targets
     got = expect_tensor(loss_owner.loss_function(edge, X, MU, LOGVAR), "loss_function at recon_x in {0, 1}", ())
     expect(bool(torch.isfinite(got)), "loss_function(recon_x, x, mu, logvar) with recon_x exactly 0 and 1",
