@@ -70,6 +70,6 @@ def assert_close(actual, expected: torch.Tensor, what: str, hint: str = "", repr
 
 def repro_tensor(t: torch.Tensor) -> str:
     """A short, copy-pasteable description of an input tensor."""
-    if t.numel() <= 6:
+    if t.numel() <= 40:
         return f"torch.tensor({[round(v, 4) for v in t.flatten().tolist()]}).reshape{tuple(t.shape)}"
     return f"<{tuple(t.shape)} tensor, mean {t.float().mean():.3g}, std {t.float().std():.3g}>"
