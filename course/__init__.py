@@ -2,7 +2,8 @@
 
 Students never edit this package; the autograder never takes it from a submission.
 Modules: `digits` (the embedded offline data set), `data` (loading image sets as
-tensors), `load` (importing a student or reference file), `device`, `train` (the
-trainer), `tasks` (one adapter per assignment), `figures*` (plots), `runs` (a whole
-training run), `cli` (argument parsing).
+tensors), `faces_data` (CelebA, a folder of faces, or generated fakes), `load`
+(importing a student or reference file), `device`, `train` (the trainer), `tasks` (one
+adapter per assignment), `figures` (plots), `runs` (a whole training run), `gallery`
+and `likelihood` (every reference model's figures and numbers), `cli` (argument parsing).
 """

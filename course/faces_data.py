@@ -33,7 +33,7 @@ CELEBA_CROP = 178
 def _images_in(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
 
 
 def face_files(root) -> list[Path]:
@@ -166,13 +166,20 @@ def fake_face(rng: np.random.Generator, size: int = 64) -> np.ndarray:
 def make_fake_faces(folder, n: int = 256, seed: int = 0) -> Path:
     """Write n deterministic 64 x 64 RGB cartoon faces as `000001.png` ... into `folder`.
 
-    The same (n, seed) gives the same images. Returns the folder.
+    The same (n, seed) gives the same images. Each file appears whole (written under a
+    temporary name, then renamed), so a reader running beside the writer never sees half a
+    PNG. Returns the folder.
     """
+    import os
+
     from PIL import Image
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     for i in range(n):
-        Image.fromarray(fake_face(rng)).save(folder / f"{i + 1:06d}.png", format="PNG")
+        path = folder / f"{i + 1:06d}.png"
+        tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+        Image.fromarray(fake_face(rng)).save(tmp, format="PNG")
+        os.replace(tmp, path)
     return folder

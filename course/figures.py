@@ -12,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 from torchvision.utils import make_grid  # noqa: E402
 
 DIGIT_COLORS = plt.get_cmap("tab10")
@@ -33,8 +34,10 @@ def _save(fig, path) -> Path:
     return path
 
 
-def image_grid(images, path, nrow: int, title: str, row_labels=None, col_labels=None) -> Path:
-    """Images (N, 784) or (N, C, H, W) in a grid of ``nrow`` per row, with optional row/column labels."""
+def image_grid(images, path, nrow: int, title: str, row_labels=None, col_labels=None,
+               xlabel: str | None = None, ylabel: str | None = None) -> Path:
+    """Images (N, 784) or (N, C, H, W) in a grid of ``nrow`` per row, with optional row/column labels
+    (one per row / column) and axis names."""
     x = _as_images(images)
     grid = make_grid(x, nrow=nrow, padding=2, pad_value=1.0).permute(1, 2, 0).numpy()
     rows = (x.shape[0] + nrow - 1) // nrow
@@ -49,19 +52,28 @@ def image_grid(images, path, nrow: int, title: str, row_labels=None, col_labels=
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
     ax.tick_params(length=0)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
     return _save(fig, path)
 
 
+def after(epoch: int) -> str:
+    """Title words for the figures of the 0-based ``epoch``: "after 1 epoch", "after 100 epochs"."""
+    return f"after {epoch + 1} epoch{'' if epoch == 0 else 's'}"
+
+
 def reconstructions(originals, recon, path, epoch: int) -> Path:
-    """Top row: 8 test images; bottom row: their reconstructions."""
+    """Top row: 8 test images; bottom row: their reconstructions. ``epoch`` is 0-based, as in the file name."""
     both = torch.cat([_as_images(originals[:8], _side(originals)), _as_images(recon[:8], _side(recon))])
-    return image_grid(both, path, nrow=8, title=f"Reconstructions after epoch {epoch}",
+    return image_grid(both, path, nrow=8, title=f"Test images and reconstructions, {after(epoch)}",
                       row_labels=["original", "reconstruction"])
 
 
 def samples(images, path, epoch: int) -> Path:
-    """An 8 x 8 grid of decoded samples from the prior."""
-    return image_grid(images[:64], path, nrow=8, title=f"Samples from the prior after epoch {epoch}")
+    """An 8 x 8 grid of decoded samples from the prior. ``epoch`` is 0-based, as in the file name."""
+    return image_grid(images[:64], path, nrow=8, title=f"Samples from the prior, {after(epoch)}")
 
 
 def _side(x) -> int:
@@ -74,7 +86,8 @@ def loss_curve(history, path, title: str) -> Path:
     epochs = [e + 1 for e in history.epoch]
     ax.plot(epochs, history.train_loss, label="train", marker="o" if len(epochs) < 30 else None)
     ax.plot(epochs, history.test_loss, label="test", marker="o" if len(epochs) < 30 else None)
-    ax.set_xlabel("epoch")
+    ax.set_xlabel("epochs trained")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("loss (nats per image)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
@@ -101,18 +114,22 @@ def latent_manifold(decoded, values_x, values_y, path, title: str, axis_names=("
     """Decoder outputs over a grid of latent points: row i is values_y[i], column j is values_x[j]."""
     n = len(values_x)
     fmt = [f"{v:.1f}" for v in values_x]
-    return image_grid(decoded, path, nrow=n, title=f"{title}\n(columns: {axis_names[0]}, rows: {axis_names[1]})",
-                      row_labels=[f"{v:.1f}" for v in values_y], col_labels=fmt)
+    return image_grid(decoded, path, nrow=n, title=title, row_labels=[f"{v:.1f}" for v in values_y],
+                      col_labels=fmt, xlabel=axis_names[0], ylabel=axis_names[1])
 
 
 def histogram_2d(a, b, path, dims) -> Path:
     """hist2d of two latent coordinates over a set, 50 bins, with a colour bar."""
     fig, ax = plt.subplots(figsize=(5.5, 4.8))
     h = ax.hist2d(a.cpu().numpy(), b.cpu().numpy(), bins=50, cmap="viridis")
-    fig.colorbar(h[3], ax=ax, label="test images")
+    bar = fig.colorbar(h[3], ax=ax, label="test images per bin")
+    bar.locator = MaxNLocator(integer=True)
+    bar.update_ticks()
+    ax.axhline(0.0, color="white", lw=0.8, ls="--", alpha=0.8)  # the prior's centre, for comparison
+    ax.axvline(0.0, color="white", lw=0.8, ls="--", alpha=0.8)
     ax.set_xlabel(f"z[{dims[0]}] (highest variance)")
     ax.set_ylabel(f"z[{dims[1]}] (second highest)")
-    ax.set_title("Test-set embeddings in the two highest-variance dims")
+    ax.set_title("Test-set embeddings, two highest-variance dims\n(dashed lines: 0, the prior's mean)")
     return _save(fig, path)
 
 

@@ -90,7 +90,7 @@ def numbers(key: str, result) -> dict:
     if key == "pca_ae":
         import csv
 
-        rows = list(csv.DictReader(open(result.out / "mse_vs_latent_size.csv")))
+        rows = list(csv.DictReader((result.out / "mse_vs_latent_size.csv").read_text().splitlines()))
         found["mse_table"] = [{k: float(v) for k, v in row.items()} for row in rows]
         return found
     model.eval()
@@ -154,10 +154,10 @@ def cvae_recognition(model, device, per_class: int = 100) -> dict:
 def render(summaries: list, out: Path) -> str:
     """The offline gallery page: each figure with its caption, the settings and the numbers."""
     parts = ["<!doctype html><meta charset='utf-8'><title>Reference figures</title>",
-             "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}figure{display:inline-block;"
-             "margin:8px;vertical-align:top;max-width:520px}img{max-width:100%;border:1px solid #ddd}"
-             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
-             "</style><h1>Reference figures</h1>"]
+             ("<style>body{font-family:sans-serif;max-width:1100px;margin:auto}figure{display:inline-block;"
+              "margin:8px;vertical-align:top;max-width:520px}img{max-width:100%;border:1px solid #ddd}"
+              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+              "</style><h1>Reference figures</h1>")]
     for s in summaries:
         folder = out / s["folder"]
         parts.append(f"<h2>{html.escape(s['key'])}: <code>{html.escape(s['folder'])}</code></h2>")
@@ -175,9 +175,8 @@ def _figures(folder: Path) -> list:
     last = {}
     for p in pngs:  # keep only the last epoch's reconstruction_/sample_ figure
         stem, _, epoch = p.stem.rpartition("_")
-        if epoch.isdigit():
-            if stem not in last or int(epoch) > int(last[stem].stem.rpartition("_")[2]):
-                last[stem] = p
+        if epoch.isdigit() and (stem not in last or int(epoch) > int(last[stem].stem.rpartition("_")[2])):
+            last[stem] = p
     return [p for p in pngs if not p.stem.rpartition("_")[2].isdigit()] + list(last.values())
 
 
@@ -185,7 +184,7 @@ def _epoch_caption(name: str) -> str:
     stem, _, epoch = name[:-4].rpartition("_")
     what = {"reconstruction": "Test images (top) and their reconstructions (bottom)",
             "sample": "Decoded samples from the prior"}.get(stem, stem)
-    return f"{what}, after epoch {epoch}."
+    return f"{what}, after {int(epoch) + 1} epoch{'' if epoch == '0' else 's'} (file numbers count from 0)."
 
 
 def _numbers_html(numbers: dict) -> str:

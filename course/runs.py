@@ -23,7 +23,7 @@ from course.train import fit
 
 def _split(x, y, test_fraction: float = 0.1, seed: int = 0):
     order = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(seed))
-    n_test = max(1, int(round(test_fraction * x.shape[0])))
+    n_test = max(1, round(test_fraction * x.shape[0]))
     test, train = order[:n_test], order[n_test:]
     return (x[train], y[train]), (x[test], y[test])
 
@@ -32,16 +32,28 @@ def load_data(name: str, options: dict, module):
     """((x_train, y_train), (x_test, y_test)) shaped for the task."""
     task = tasks.get(name)
     if name == "faces":
-        from course.faces_data import load_faces, make_fake_faces
+        from course.faces_data import FaceImages, load_faces
 
-        root = options.get("data") or make_fake_faces(data_root() / "fake_faces", n=512, seed=0)
-        x = load_faces(root)
+        root = options.get("data") or fake_faces_folder()
+        dataset = FaceImages(root)
         n = options.get("subset", 50_000)
-        if x.shape[0] > n:
-            x = x[torch.as_tensor(module.celeba_subset(list(range(x.shape[0])), n, seed=0).indices)]
+        indices = None  # every image; a larger set is cut to n by the student's celeba_subset
+        if len(dataset) > n:
+            indices = [int(i) for i in module.celeba_subset(dataset, n, seed=options.get("seed", 0)).indices]
+        x = load_faces(root, indices=indices)  # (n, 3, 64, 64): only the chosen images are decoded
         return _split(x, torch.zeros(x.shape[0], dtype=torch.long))
     dataset = options.get("dataset", "digits")
     return (task.prepare(*load_images(dataset, train=True)), task.prepare(*load_images(dataset, train=False)))
+
+
+def fake_faces_folder(n: int = 512, seed: int = 0) -> Path:
+    """The generated faces, the offline default of the faces run: written once into the data root."""
+    from course.faces_data import make_fake_faces
+
+    folder = data_root() / "fake_faces"
+    if len(list(folder.glob("*.png"))) != n:
+        make_fake_faces(folder, n=n, seed=seed)
+    return folder
 
 
 @dataclass
@@ -57,13 +69,19 @@ class Run:
 
 
 def run(name: str, options: dict) -> Run:
+    """Train assignment ``name`` and write its results folder; returns the Run.
+
+    options: the CLI's (type, source, dataset, data, epochs, batch_size, lr, seed, out,
+    save_every, device) plus progress, ks (pca_ae's latent sizes) and subset (faces' n);
+    a missing or None option takes the handout's setting.
+    """
     task = tasks.get(name)
     options = {"lr": task.lr, "epochs": task.epochs, "batch_size": task.batch_size, "seed": 0,
                "save_every": 10, "out": "results", **{k: v for k, v in options.items() if v is not None}}
     module = load_module(name, options.get("source"))
-    out = Path(options["out"]) / task.folder_name(options)
-    out.mkdir(parents=True, exist_ok=True)
     train, test = load_data(name, options, module)
+    out = Path(options["out"]) / task.folder_name(options)  # made once the data are there
+    out.mkdir(parents=True, exist_ok=True)
     if name == "pca_ae":
         _pca_run(module, options, train, test, out)
         return Run(out, module, test=test, train=train)
@@ -105,7 +123,8 @@ def _epoch_figures(name, module, model, x, z, out: Path, epoch: int):
     if name == "cvae":
         labels = torch.arange(10, device=x.device).repeat_interleave(10)
         figures.image_grid(model.sample(labels), out / f"sample_{epoch}.png", nrow=10,
-                           title=f"Samples per class after epoch {epoch}", row_labels=[str(d) for d in range(10)])
+                           title=f"Samples from the prior, one row per class, {figures.after(epoch)}",
+                           row_labels=[str(d) for d in range(10)], ylabel="class label")
         model.train()
         return
     if name == "conv_vae":
@@ -138,7 +157,8 @@ def _final_figures(name, module, model, test, out: Path, device):
     elif name == "cvae":
         labels = torch.arange(10, device=device).repeat_interleave(10)
         figures.image_grid(model.sample(labels), out / "samples_by_class.png", nrow=10,
-                           title="Samples from the prior, one row per class", row_labels=[str(d) for d in range(10)])
+                           title="Samples from the prior, one row per class", row_labels=[str(d) for d in range(10)],
+                           ylabel="class label")
     elif name == "conv_vae":
         mu, sigma = model.encoder(x)
         emb = model.gaussian(mu, sigma)
@@ -147,10 +167,12 @@ def _final_figures(name, module, model, test, out: Path, device):
         values = [float(v) for v in module.traversal_values(7)]
         lat = mu.shape[-1]
         figures.image_grid(module.latent_traversal(model.decoder, lat, dims[:1], 7), out / "traversal_1x7.png",
-                           nrow=7, title=f"Traversal of z[{dims[0]}]", col_labels=[f"{v:.2f}" for v in values])
+                           nrow=7, title=f"Traversal of z[{dims[0]}], every other dim 0",
+                           col_labels=[f"{v:.2f}" for v in values], xlabel=f"z[{dims[0]}]")
         figures.image_grid(module.latent_traversal(model.decoder, lat, dims, 7), out / "traversal_7x7.png",
-                           nrow=7, title=f"Traversal of z[{dims[0]}] (rows) and z[{dims[1]}] (columns)",
-                           row_labels=[f"{v:.2f}" for v in values], col_labels=[f"{v:.2f}" for v in values])
+                           nrow=7, title=f"Traversal of z[{dims[0]}] and z[{dims[1]}], every other dim 0",
+                           row_labels=[f"{v:.2f}" for v in values], col_labels=[f"{v:.2f}" for v in values],
+                           xlabel=f"z[{dims[1]}]", ylabel=f"z[{dims[0]}]")
 
 
 def _pca_run(module, options, train, test, out: Path) -> Path:
