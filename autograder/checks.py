@@ -73,3 +73,14 @@ def repro_tensor(t: torch.Tensor) -> str:
     if t.numel() <= 40:
         return f"torch.tensor({[round(v, 4) for v in t.flatten().tolist()]}).reshape{tuple(t.shape)}"
     return f"<{tuple(t.shape)} tensor, mean {t.float().mean():.3g}, std {t.float().std():.3g}>"
+
+
+def expect_learns(metrics: dict, model: str, fall_hint: str, bound: float | None = None, what: str = "",
+                  bound_hint: str = "") -> None:
+    """A smoke-trained ``model`` learned: its training loss fell (``train_first`` -> ``train_last``) and,
+    when ``bound`` is given, its test loss ``what`` (per image) is below it."""
+    expect(metrics["train_last"] < metrics["train_first"], f"training loss of {model}", "falling",
+           f"{metrics['train_first']:.1f} -> {metrics['train_last']:.1f} nats per image", fall_hint)
+    if bound is not None:
+        expect(metrics["test_loss"] < bound, what, f"below {bound:.1f} nats per image",
+               f"{metrics['test_loss']:.1f}", bound_hint)
