@@ -75,3 +75,32 @@ def digits():
     x_train, y_train = load_images("digits", train=True)
     x_test, y_test = load_images("digits", train=False)
     return {"x_train": x_train.flatten(1), "y_train": y_train, "x_test": x_test.flatten(1), "y_test": y_test}
+
+
+class SmokeModels:
+    """Smoke-trained models, trained once per worker and reused by every item.
+
+    A worker restart (after a crash elsewhere) drops them; the next item that
+    asks retrains, so one failure does not cascade into unrelated items.
+    """
+
+    def __init__(self, gateway):
+        self.gateway, self.cache = gateway, {}
+
+    def __call__(self, target: str, assignment: str, cfg: dict, *args, label: str, data=None, **kwargs):
+        """(handle, history) of ``target(*args, **kwargs)`` trained by ``autograder.smoke.train`` with
+        ``cfg``'s epochs, batch_size, lr and seed (on ``data`` when given, else the digits)."""
+        spec = (target, args, tuple(sorted(kwargs.items())))
+        if (spec, self.gateway.generation) not in self.cache:
+            model = self.gateway.new(target, *args, seed=cfg["seed"], **kwargs)  # may start a new worker
+            history = self.gateway.trusted(
+                "autograder.smoke:train", model, assignment, epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+                lr=cfg["lr"], seed=cfg["seed"], data=data, timeout=self.gateway.limits.train_timeout, label=label)
+            self.cache = {k: v for k, v in self.cache.items() if k[1] == self.gateway.generation}
+            self.cache[(spec, self.gateway.generation)] = (model, history)
+        return self.cache[(spec, self.gateway.generation)]
+
+
+@pytest.fixture(scope="session")
+def smoke_models(gateway):
+    return SmokeModels(gateway)

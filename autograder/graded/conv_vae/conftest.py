@@ -20,28 +20,11 @@ def vae(gateway):
         return gateway.trusted("autograder.probes:bare_instance", MODULE, "VAE", label="conv_vae.VAE")
 
 
-class Trained:
-    """The smoke-trained VAE, trained once per worker and reused; a worker restart retrains it."""
-
-    def __init__(self, gateway):
-        self.gateway, self.cache = gateway, {}
-
-    def __call__(self):
-        key = self.gateway.generation
-        if key not in self.cache:
-            cfg = CONV_VAE_SMOKE
-            model = self.gateway.new("conv_vae.VAE", **cfg["model"], seed=cfg["seed"])
-            history = self.gateway.trusted(
-                "autograder.smoke:train", model, "conv_vae", epochs=cfg["epochs"], batch_size=cfg["batch_size"],
-                lr=cfg["lr"], seed=cfg["seed"], timeout=self.gateway.limits.train_timeout,
-                label="training your VAE (conv_vae.VAE)")
-            self.cache = {key: (model, history)}
-        return self.cache[key]
-
-
 @pytest.fixture(scope="session")
-def trained(gateway):
-    return Trained(gateway)
+def trained(smoke_models):
+    """trained() -> (handle, history) of the smoke-trained VAE (the smaller smoke configuration)."""
+    return lambda: smoke_models("conv_vae.VAE", "conv_vae", CONV_VAE_SMOKE, label="training your VAE (conv_vae.VAE)",
+                                **CONV_VAE_SMOKE["model"])
 
 
 @pytest.fixture(scope="session")

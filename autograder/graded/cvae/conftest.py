@@ -11,27 +11,10 @@ def model(gateway):
     return gateway.new("cvae.CVAE")
 
 
-class Trained:
-    """The smoke-trained CVAE, trained once per worker and reused by every item (retrained after a restart)."""
-
-    def __init__(self, gateway):
-        self.gateway, self.cache = gateway, {}
-
-    def __call__(self):
-        key = self.gateway.generation
-        if key not in self.cache:
-            model = self.gateway.new("cvae.CVAE", seed=CVAE_SMOKE["seed"])
-            history = self.gateway.trusted(
-                "autograder.smoke:train", model, "cvae", epochs=CVAE_SMOKE["epochs"],
-                batch_size=CVAE_SMOKE["batch_size"], lr=CVAE_SMOKE["lr"], seed=CVAE_SMOKE["seed"],
-                timeout=self.gateway.limits.train_timeout, label="training your CVAE (cvae.CVAE)")
-            self.cache = {key: (model, history)}
-        return self.cache[key]
-
-
 @pytest.fixture(scope="session")
-def trained(gateway):
-    return Trained(gateway)
+def trained(smoke_models):
+    """trained() -> (handle, history) of the smoke-trained CVAE."""
+    return lambda: smoke_models("cvae.CVAE", "cvae", CVAE_SMOKE, label="training your CVAE (cvae.CVAE)")
 
 
 @pytest.fixture(scope="session")

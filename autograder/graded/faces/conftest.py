@@ -34,28 +34,11 @@ def face_data():
     return faces_smoke_data(FACES_SMOKE["n_train"], FACES_SMOKE["n_test"], FACES_SMOKE["data_seed"])
 
 
-class Trained:
-    """The smoke-trained FaceVAE, trained once per worker and reused; a worker restart retrains it."""
-
-    def __init__(self, gateway, data):
-        self.gateway, self.data, self.cache = gateway, data, {}
-
-    def __call__(self):
-        key = self.gateway.generation
-        if key not in self.cache:
-            cfg = FACES_SMOKE
-            model = self.gateway.new("faces.FaceVAE", seed=cfg["seed"])
-            history = self.gateway.trusted(
-                "autograder.smoke:train", model, "faces", epochs=cfg["epochs"], batch_size=cfg["batch_size"],
-                lr=cfg["lr"], seed=cfg["seed"], data=self.data, timeout=self.gateway.limits.train_timeout,
-                label="training your FaceVAE (faces.FaceVAE)")
-            self.cache = {key: (model, history)}
-        return self.cache[key]
-
-
 @pytest.fixture(scope="session")
-def trained(gateway, face_data):
-    return Trained(gateway, face_data)
+def trained(smoke_models, face_data):
+    """trained() -> (handle, history) of the smoke-trained FaceVAE on the generated faces."""
+    return lambda: smoke_models("faces.FaceVAE", "faces", FACES_SMOKE, data=face_data,
+                                label="training your FaceVAE (faces.FaceVAE)")
 
 
 @pytest.fixture(scope="session")
