@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from autograder import ASSIGNMENTS
+from autograder import ASSIGNMENTS, isolation
 from autograder.plugin import ScoreCollector
 from autograder.report import ItemResult, Report
 from autograder.submission import materialize
@@ -31,7 +31,9 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
     """Grade ``submission`` (folder, .py file or .zip) on ``assignments`` (default: all available).
 
     A single .py file is graded on its own assignment only. Raises
-    ``submission.BadSubmission`` when the path cannot be read at all.
+    ``submission.BadSubmission`` when the path cannot be read at all, and
+    ``isolation.IsolationUnavailable`` when ``AUTOGRADER_ISOLATION=kernel``
+    asks for walls this machine cannot put up.
     """
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
@@ -46,15 +48,17 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
             raise ValueError(f"unknown assignment(s): {', '.join(unknown)}; "
                              f"choose from {', '.join(available_assignments())}")
         _prepare_data()
+        isolation.plan(os.environ.get("AUTOGRADER_ISOLATION", "auto"))  # raises IsolationUnavailable: refuse
         public_only = not any(GRADED.glob("*/test_*_hidden.py"))
         report = Report(public_only=public_only)
         threads = torch.get_num_threads()
         torch.set_num_threads(1)  # the oracles' small linear algebra: fastest and identical on one thread
         try:
             for name in assignments:  # one pytest session (and one worker) per assignment
-                items, output = _run_suite(GRADED / name, folder, public_only, progress, keyword, name)
+                items, output, isolation_label = _run_suite(GRADED / name, folder, public_only, progress, keyword, name)
                 report.items += items
                 report.output += output
+                report.isolation = _weakest(report.isolation, isolation_label)
         finally:
             torch.set_num_threads(threads)
         report.assignments = [a for a in assignments]
@@ -84,13 +88,21 @@ def _run_suite(suite: Path, folder: Path, public_only: bool, progress, keyword, 
             os.environ["AUTOGRADER_SUBMISSION"] = old
     items = collector.report.items if collector.report else []
     output = collector.report.output if collector.report else ""
+    label = collector.report.isolation if collector.report else ""
     ran = any(i.assignment != "harness" for i in items)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED) \
             or not ran and not keyword:
         items.append(ItemResult("harness", "ERR", f"Autograder failed on {name}.py", 0, 0,
                                 f"the graded suite did not run (pytest exit {int(code)}):\n"
                                 + sink.getvalue()[-2000:], harness_error=True))
-    return items, output
+    return items, output, label
+
+
+def _weakest(a: str, b: str) -> str:
+    """Of two isolation labels, the one with fewer layers (a report states the weakest it had)."""
+    if not a or not b:
+        return a or b
+    return min(a, b, key=lambda text: (text.startswith("kernel"), text.count("+")))
 
 
 def _readable_by_worker(tmp: Path, folder: Path) -> None:

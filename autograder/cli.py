@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -21,7 +22,22 @@ def grade_main(argv: list[str]) -> int:
                         help="grade only this assignment (repeatable)")
     parser.add_argument("--json", metavar="PATH", help="write Gradescope's results.json here")
     parser.add_argument("-k", dest="keyword", help="only items matching this pytest -k expression")
+    parser.add_argument("--isolation", choices=("auto", "kernel", "python"), default=None,
+                        help="walls around submitted code: kernel refuses to grade without Landlock and seccomp; "
+                             "auto (default) uses what the machine has and warns when it falls back; "
+                             "python is the audit hook only")
     args = parser.parse_args(argv)
+    if args.isolation:
+        os.environ["AUTOGRADER_ISOLATION"] = args.isolation
+    from autograder import isolation
+
+    try:
+        plan = isolation.plan(os.environ.get("AUTOGRADER_ISOLATION", "auto"))
+    except (isolation.IsolationUnavailable, ValueError) as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+    for warning in plan.warnings:
+        print(f"autograder: warning: {warning}", file=sys.stderr)
 
     from autograder.api import GRADED, grade
     from autograder.report import render_text, to_gradescope

@@ -8,20 +8,31 @@ A worker that raises turns into a ``SubmissionError``; one that exits, hangs or
 dies is killed and replaced by a fresh worker on the next call (handles from
 the old one are then gone). The worker's stdout/stderr is drained by threads
 and capped.
+
+The worker starts behind the walls ``isolation.plan`` chose (bubblewrap
+namespaces when the machine allows them; Landlock and seccomp applied by the
+worker itself) and reports the layers it has; ``layers`` keeps the weakest set
+seen. Its scratch folder is removed when it is replaced or closed.
+
+Fail fast: a call that times out marks its function; later calls of it fail
+at once, naming the item where it first timed out. Once ``hang_budget``
+seconds have been lost to time-outs, every call gets ``short_timeout``.
 """
 from __future__ import annotations
 
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
-from autograder import protocol
+from autograder import isolation, protocol
 from autograder.errors import SubmissionError
 from autograder.limits import Limits
 
@@ -94,6 +105,12 @@ class Gateway:
         self.created = time.monotonic()
         self.imported: set[tuple] = set()     # (module, worker generation) already imported
         self.hung_modules: set[str] = set()   # submitted modules whose import timed out
+        self.hung: dict[str, str] = {}        # function -> the item in which it timed out
+        self.hang_spent = 0.0                 # seconds lost to time-outs so far
+        self.current_item = ""                # set by the graded suite's fixture, for messages
+        self.plan = isolation.plan(self.limits.isolation) if self.limits.sandbox else isolation.Plan("none")
+        self.layers: list[str] | None = None  # what the workers reported (the weakest seen)
+        self.scratch: str | None = None
 
     # -- public API ------------------------------------------------------------
     def call(self, target: str, *args, seed: int = 0, timeout: float | None = None, grad=None, **kwargs):
@@ -134,13 +151,11 @@ class Gateway:
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
-        config = {"submission": self.submission_dir, **self.limits.worker_config()}
-        code = (f"import sys; sys.path.insert(0, {PACKAGE_ROOT!r}); "
-                f"from autograder.worker import main; main({json.dumps(config)!r}, {req_r}, {rep_w})")
+        command, config = self._command(req_r, rep_w)
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", code],
-            stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(req_r, rep_w),
-            start_new_session=True, cwd=self.submission_dir, env=self.limits.worker_env(),
+            command, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(req_r, rep_w),
+            start_new_session=True, cwd=config["scratch"] if not self.plan.bwrap else "/",
+            env=self.limits.worker_env(),
         )
         for fd in (req_r, rep_w, out_w):
             os.close(fd)
@@ -157,6 +172,28 @@ class Gateway:
                                   f"{self.output()[-1500:]}", call="start-up") from None
         if "ready" not in reply:
             raise SubmissionError("harness", f"worker did not start: {reply!r}", call="start-up")
+        got = list(reply.get("layers", []))
+        self.layers = got if self.layers is None else [x for x in self.layers if x in got]
+
+    def _command(self, req_r: int, rep_w: int) -> tuple[list[str], dict]:
+        """The worker's argv (under bubblewrap when planned) and its configuration."""
+        from course.data import data_root
+
+        self.scratch = tempfile.mkdtemp(prefix="autograder-scratch-")
+        config = {"submission": self.submission_dir, **self.limits.worker_config(), "scratch": self.scratch,
+                  "kernel": self.plan.kernel, "outside_layers": ["namespaces"] if self.plan.bwrap else [],
+                  "read_roots": isolation.read_roots(self.submission_dir, str(data_root())),
+                  "hidden": isolation.hidden_paths()}
+        code = (f"import sys; sys.path.insert(0, {PACKAGE_ROOT!r}); "
+                f"from autograder.worker import main; main({json.dumps(config)!r}, {req_r}, {rep_w})")
+        command = [sys.executable, "-I", "-B", "-c", code]
+        if self.plan.bwrap:
+            command = isolation.bwrap_command(self.plan.bwrap, command, binds=config["read_roots"],
+                                              hidden=config["hidden"], scratch=self.scratch,
+                                              scratch_bytes=self.limits.scratch_mb * 2**20)
+        elif os.geteuid() == 0 and not self.plan.kernel:
+            os.chown(self.scratch, 65534, 65534)  # the worker may drop to nobody
+        return command, config
 
     def _kill(self):
         if self.proc is None:
@@ -174,6 +211,9 @@ class Gateway:
         for drain in self._drains:
             drain.join(timeout=1)
         self.proc = None
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
     def _died(self) -> str:
         code = self.proc.wait(timeout=5) if self.proc else None
@@ -213,20 +253,33 @@ class Gateway:
         if module in self.hung_modules:
             raise SubmissionError("timeout", f"{self.limits.call_timeout:g} s (importing {module}.py already "
                                   "timed out once, so it is not run again)", call=call)
+        key = call.removesuffix("(...)")
+        if key in self.hung:
+            raise SubmissionError("timeout", f"the deadline in item {self.hung[key]}, so it is not run again",
+                                  call=call)
         spent = time.monotonic() - self.created
         if spent > self.limits.total_budget:
             raise SubmissionError("timeout", f"the grading budget of {self.limits.total_budget:g} s "
                                   "(earlier calls used it up)", call=call)
         timeout = min(timeout or self.limits.call_timeout, self.limits.total_budget - spent + 1)
-        if module and (module, self.generation) not in self.imported:
-            try:  # import first, alone: a module that hangs at import is not run again
-                self._send({"op": "import", "target": module}, f"importing {module}.py", timeout, None)
-            except SubmissionError as exc:
-                if exc.kind == "timeout":
-                    self.hung_modules.add(module)
-                raise
-            self.imported.add((module, self.generation))
-        return self._send(message, call, timeout, generation)
+        if self.hang_spent >= self.limits.hang_budget:  # this submission hangs: stop waiting long for it
+            timeout = min(timeout, self.limits.short_timeout)
+        try:
+            if module and (module, self.generation) not in self.imported:
+                try:  # import first, alone: a module that hangs at import is not run again
+                    self._send({"op": "import", "target": module}, f"importing {module}.py", timeout, None)
+                except SubmissionError as exc:
+                    if exc.kind == "timeout":
+                        self.hung_modules.add(module)
+                    raise
+                self.imported.add((module, self.generation))
+            return self._send(message, call, timeout, generation)
+        except SubmissionError as exc:
+            if exc.kind == "timeout" and module not in self.hung_modules:
+                self.hung[key] = self.current_item or "an earlier item"
+            if exc.kind == "timeout":
+                self.hang_spent += timeout
+            raise
 
     def _send(self, message: dict, call: str, timeout: float, generation: int | None):
         if self.proc is not None and self.proc.poll() is not None:

@@ -91,8 +91,12 @@ class ScoreCollector:
         output = ""
         for gw in self.gateways:
             output += gw.output()
+        from autograder.isolation import label
+
+        layers = [gw.layers if gw.layers is not None else gw.plan.expected() for gw in self.gateways]
         self.report = Report(items=items, assignments=sorted({i.assignment for i in items}),
                              public_only=self.public_only, output=output,
+                             isolation=label(set.intersection(*map(set, layers))) if layers else "",
                              seconds=time.monotonic() - self.started)
 
     def pytest_terminal_summary(self, terminalreporter):

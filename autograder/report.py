@@ -34,6 +34,7 @@ class Report:
     public_only: bool = False
     output: str = ""           # what the submission printed (capped)
     seconds: float = 0.0
+    isolation: str = ""        # the walls the worker had, e.g. "kernel: namespaces + landlock + seccomp"
 
     @property
     def score(self) -> float:
@@ -47,7 +48,8 @@ class Report:
         return [i for i in self.items if i.assignment == assignment]
 
     def to_dict(self) -> dict:
-        return {"score": self.score, "possible": self.possible, "items": [asdict(i) for i in self.items]}
+        return {"score": self.score, "possible": self.possible, "isolation": self.isolation,
+                "items": [asdict(i) for i in self.items]}
 
 
 def _fmt(x: float) -> str:
@@ -55,7 +57,7 @@ def _fmt(x: float) -> str:
 
 
 def render_text(report: Report, width: int = 92) -> str:
-    lines = []
+    lines = [f"Isolation: {report.isolation}", ""] if report.isolation else []
     for it in report.of("harness"):
         lines += [f"AUTOGRADER FAILED: {it.title}", textwrap.indent(it.message, "  "), ""]
     for name in [a for a in ASSIGNMENTS if a in report.assignments]:
@@ -104,7 +106,8 @@ def to_gradescope(report: Report) -> dict:
                           "tags": [name, item_id, "manual"], "visibility": "visible"})
     out = {"score": report.score, "tests": tests, "execution_time": round(report.seconds, 2),
            "output": f"{'Public items only. ' if report.public_only else ''}"
-                     f"Score {_fmt(report.score)} / {_fmt(report.possible)}."}
+                     f"Score {_fmt(report.score)} / {_fmt(report.possible)}. Isolation: {report.isolation}.",
+           "extra_data": {"isolation": report.isolation}}
     if report.output:
         out["output"] += "\n\nWhat your code printed (capped):\n" + report.output[-4000:]
     return out

@@ -1,25 +1,20 @@
-"""Hardening of the worker, applied after torch is imported and before any
-submitted code runs.
+"""The friendly first layer in the worker: a Python audit hook, plus the
+unprivileged-user drop of the Python-only mode (worker side).
 
-- resource limits: address space (what is mapped now plus a budget), CPU time,
-  file size, core dumps, number of processes;
-- when started as root (as on Gradescope): drop to an unprivileged user;
-- a Python audit hook (``sys.addaudithook``, which cannot be removed) that
-  refuses new processes, sockets, ctypes, signals to other processes, file
-  writes outside the worker's scratch folder, and reads or listings outside
-  the submission, the trusted course code, the data cache and the Python
-  installation.
-
-What the audit hook cannot stop: native code that never calls back into the
-interpreter (a C extension calling open(2) or socket(2) directly, e.g. numpy's
-``fromfile`` in some paths). Only the operating system stops that, which is
-why the worker also runs as an unprivileged user with resource limits, and
-why hidden items must not be readable by that user in production.
+The hook (``sys.addaudithook``, which cannot be removed) turns a forbidden act
+into a clear ``SandboxViolation`` message: new processes, sockets, signals to
+other processes, writes outside the scratch folder, reads or listings outside
+what the worker may read. It is not the wall: native code never calls back
+into it. Behind the kernel layers (``kernel.py``, ``isolation.py``) it refuses
+only what the kernel refuses anyway and lets harmless things through
+(``os.putenv``, the library loading scikit-learn's threadpoolctl does). In the
+Python-only mode it is all there is, with resource limits and, when started as
+root, an unprivileged user; there ``ctypes`` may load libraries of the Python
+installation but not reach libc's process, socket and file functions.
 """
 from __future__ import annotations
 
 import os
-import resource
 import sys
 
 UNPRIVILEGED_UID = 65534  # nobody
@@ -27,12 +22,18 @@ UNPRIVILEGED_GID = 65534  # nogroup
 
 BLOCKED_EVENTS = {
     "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty", "subprocess.Popen",
-    "pty.spawn", "os.kill", "os.killpg", "signal.pthread_kill",
+    "pty.spawn", "os.killpg", "signal.pthread_kill", "signal.pidfd_send_signal",
     "socket.__new__", "socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg", "socket.getaddrinfo",
-    "ctypes.dlopen", "ctypes.dlsym", "ctypes.cdata", "ctypes.call_function",
-    "os.chmod", "os.chown", "os.setuid", "os.setgid", "os.putenv", "os.unsetenv",
+    "os.chmod", "os.chown", "os.setuid", "os.setgid", "resource.setrlimit", "resource.prlimit",
+    "cpython.PyInterpreterState_New",  # audit hooks are per interpreter: no subinterpreters
     "webbrowser.open", "urllib.Request", "ftplib.connect", "http.client.connect", "smtplib.connect",
 }
+# Python-only mode: libc functions ctypes must not reach (loading a library and the rest of ctypes stay open,
+# since scikit-learn's threadpoolctl needs them).
+LIBC_DENIED = {"system", "popen", "fork", "vfork", "execv", "execve", "execvp", "execl", "execlp", "posix_spawn",
+               "posix_spawnp", "socket", "connect", "open", "open64", "openat", "openat64", "fopen", "fopen64",
+               "creat", "syscall", "kill", "ptrace", "dlopen", "mmap", "mprotect", "prlimit", "setrlimit",
+               "unlink", "rename", "link", "symlink", "chmod", "chown", "mkfifo", "clone", "unshare"}
 PATH_READ_EVENTS = {"os.listdir", "os.scandir", "glob.glob", "os.chdir"}
 PATH_WRITE_EVENTS = {"os.remove", "os.rmdir", "os.rename", "os.mkdir", "os.symlink", "os.link",
                      "os.truncate", "shutil.rmtree", "os.utime"}
@@ -41,29 +42,6 @@ WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 class SandboxViolation(PermissionError):
     """Raised inside the worker when submitted code does what grading forbids."""
-
-
-def _vm_bytes() -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def apply_limits(memory_bytes: int, cpu_seconds: int, file_bytes: int, max_processes: int) -> None:
-    def lower(kind, value):
-        soft, hard = resource.getrlimit(kind)
-        if hard != resource.RLIM_INFINITY:
-            value = min(value, hard)
-        resource.setrlimit(kind, (value, hard))
-
-    lower(resource.RLIMIT_AS, _vm_bytes() + memory_bytes)
-    lower(resource.RLIMIT_CPU, cpu_seconds)
-    lower(resource.RLIMIT_FSIZE, file_bytes)
-    lower(resource.RLIMIT_CORE, 0)
-    if os.geteuid() != 0:  # root ignores RLIMIT_NPROC; we drop root first when we can
-        lower(resource.RLIMIT_NPROC, max_processes)
 
 
 def reachable_by_others(path: str) -> bool:
@@ -93,12 +71,18 @@ def _under(path: str, roots) -> bool:
     return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
 
 
-def install_audit_hook(read_roots, write_roots, deny_roots) -> None:
-    """Refuse everything in BLOCKED_EVENTS and file access outside the given roots."""
+def install_audit_hook(read_roots, write_roots, deny_roots, *, kernel_walls: bool) -> None:
+    """Refuse BLOCKED_EVENTS, signals to other processes and file access outside the given roots;
+    without ``kernel_walls``, also ctypes' way to libc's LIBC_DENIED functions.
+
+    The policy lives in the hook's closure as immutable values, so submitted
+    code cannot empty it by editing this module's globals."""
     read_roots = tuple(os.path.realpath(r) for r in read_roots) + tuple(write_roots)
     write_roots = tuple(os.path.realpath(r) for r in write_roots)
     deny_roots = tuple(os.path.realpath(r) for r in deny_roots)
-    realpath, fspath = os.path.realpath, os.fspath
+    blocked, reads, writes, libc_denied = (frozenset(BLOCKED_EVENTS), frozenset(PATH_READ_EVENTS),
+                                           frozenset(PATH_WRITE_EVENTS), frozenset(LIBC_DENIED))
+    realpath, fspath, pid, under = os.path.realpath, os.fspath, os.getpid(), _under
 
     def check_path(path, write: bool):
         if isinstance(path, int) or path is None:
@@ -108,9 +92,9 @@ def install_audit_hook(read_roots, write_roots, deny_roots) -> None:
         except (TypeError, ValueError):
             return
         if write:
-            if not _under(p, write_roots):
+            if not under(p, write_roots):
                 raise SandboxViolation(f"grading forbids writing {p}")
-        elif _under(p, deny_roots) or not _under(p, read_roots):
+        elif under(p, deny_roots) or not under(p, read_roots):
             raise SandboxViolation(f"grading forbids reading {p}")
 
     def hook(event, args):
@@ -118,22 +102,15 @@ def install_audit_hook(read_roots, write_roots, deny_roots) -> None:
             path, mode, flags = args
             write = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool((flags or 0) & WRITE_FLAGS)
             check_path(path, write)
-        elif event in BLOCKED_EVENTS:
+        elif event in blocked:
             raise SandboxViolation(f"grading forbids {event}")
-        elif event in PATH_READ_EVENTS:
+        elif event == "os.kill" and args and args[0] != pid:
+            raise SandboxViolation("grading forbids signalling other processes")
+        elif event in reads:
             check_path(args[0] if args else None, False)
-        elif event in PATH_WRITE_EVENTS:
+        elif event in writes:
             check_path(args[0] if args else None, True)
+        elif event == "ctypes.dlsym" and not kernel_walls and len(args) > 1 and str(args[1]) in libc_denied:
+            raise SandboxViolation(f"grading forbids calling {args[1]} through ctypes")
 
     sys.addaudithook(hook)
-
-
-def python_roots() -> list[str]:
-    """Folders of the Python installation and its packages."""
-    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
-    import site
-    import sysconfig
-
-    roots.update(site.getsitepackages())
-    roots.update(v for k, v in sysconfig.get_paths().items() if k in ("stdlib", "platstdlib", "purelib", "platlib"))
-    return sorted(r for r in roots if r)

@@ -178,26 +178,35 @@ def error_reply(exc: BaseException) -> dict:
 SUBMISSION_ROOT = ""
 
 
-def _harden(config: dict) -> None:
+def _harden(config: dict) -> list[str]:
+    """Put up the walls ``config`` asks for; returns the layers in place (see isolation.label)."""
+    from autograder import kernel, sandbox
+
+    layers = list(config.get("outside_layers", []))
+    scratch = config["scratch"]
+    os.makedirs(scratch, exist_ok=True)
+    for name, value in (("TMPDIR", scratch), ("HOME", scratch), ("MPLCONFIGDIR", scratch)):
+        os.environ[name] = value
     import tempfile
 
-    from autograder import sandbox
-
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    scratch = tempfile.mkdtemp(prefix="worker-")
-    sandbox.apply_limits(config["memory_mb"] * 2**20, config["cpu_seconds"], config["file_mb"] * 2**20,
-                         config["max_processes"])
-    needed = [SUBMISSION_ROOT, package_root, config["data_root"], *sandbox.python_roots()]
-    if config.get("drop_privileges", True) and sandbox.drop_privileges(needed):
-        scratch = tempfile.mkdtemp(prefix="worker-")  # one the unprivileged user owns
-    os.environ["TMPDIR"] = tempfile.tempdir = scratch
-    reads = [SUBMISSION_ROOT, os.path.join(package_root, "course"), os.path.join(package_root, "autograder"),
-             config["data_root"], "/dev/null", "/dev/urandom", "/proc/self", "/proc/cpuinfo", "/proc/meminfo",
-             "/sys/devices/system/cpu", "/sys/fs/cgroup", "/etc/localtime", "/usr/share/zoneinfo",
-             *sandbox.python_roots()]
-    denied = [os.path.join(package_root, "autograder", "graded"), os.path.join(package_root, "solutions")]
-    denied = [d for d in denied if not (SUBMISSION_ROOT + "/").startswith(d + "/")]  # grading solutions/ itself
-    sandbox.install_audit_hook(reads, [scratch], denied)
+    tempfile.tempdir = scratch
+    limits = (config["memory_mb"] * 2**20, config["cpu_seconds"], config["file_mb"] * 2**20, config["max_processes"])
+    reads, hidden = config["read_roots"], config["hidden"]
+    hidden = [d for d in hidden if not (SUBMISSION_ROOT + "/").startswith(d + "/")]  # grading solutions/ itself
+    if config["kernel"]:
+        kernel.hard_limits(*limits)
+        if os.geteuid() == 0:
+            kernel.drop_capabilities()
+        kernel.restrict_syscalls()  # first: loading libseccomp looks around the file system
+        layers.append("seccomp")
+        kernel.restrict_filesystem(reads, [scratch], ["/dev/null"], hidden)
+        layers.append("landlock")
+    else:
+        if config.get("drop_privileges", True) and sandbox.drop_privileges([r for r in reads if os.path.exists(r)]):
+            layers.append("unprivileged user")
+        kernel.hard_limits(*limits)
+    sandbox.install_audit_hook(reads, [scratch], hidden, kernel_walls=config["kernel"])
+    return layers
 
 
 def main(config_json: str, request_fd: int, reply_fd: int) -> None:
@@ -215,11 +224,10 @@ def main(config_json: str, request_fd: int, reply_fd: int) -> None:
     import autograder.smoke  # noqa: F401
     import torchvision.datasets  # noqa: F401 - loads its native library (dlopen is closed later)
 
-    if config.get("sandbox", True):
-        _harden(config)
+    layers = _harden(config) if config.get("sandbox", True) else []
     sys.path.insert(0, SUBMISSION_ROOT)
     worker = Worker(SUBMISSION_ROOT)
-    protocol.write_frame(reply_fd, {"ready": os.getpid()})
+    protocol.write_frame(reply_fd, {"ready": os.getpid(), "layers": layers})
     while True:
         try:
             request = protocol.read_frame(request_fd)

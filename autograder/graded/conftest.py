@@ -60,6 +60,13 @@ def gateway(submission_dir, pytestconfig):
 
 
 @pytest.fixture(autouse=True)
+def _current_item(request, gateway):
+    """Tell the gateway which item runs, so a time-out can be named in later items' messages."""
+    mark = request.node.get_closest_marker("rubric")
+    gateway.current_item = mark.kwargs.get("id", "") if mark else ""
+
+
+@pytest.fixture(autouse=True)
 def _assignment_present(request, submission_dir):
     """Every item of a missing file fails with the word 'missing'."""
     name = assignment_of(request.node.path)

