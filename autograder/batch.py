@@ -70,13 +70,23 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=None, help="results folder (default FOLDER_results)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per submission (default 600)")
     parser.add_argument("--assignment", "-a", action="append", default=[], help="grade only these assignments")
+    parser.add_argument("--isolation", choices=("auto", "kernel", "python"), default="auto",
+                        help="walls around submitted code (see python -m autograder --help)")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         print(f"autograder batch: {args.folder} is not a folder", file=sys.stderr)
         return 2
+    from autograder import isolation
+
+    try:
+        for warning in isolation.plan(args.isolation).warnings:
+            print(f"autograder batch: warning: {warning}", file=sys.stderr)
+    except isolation.IsolationUnavailable as exc:
+        print(f"autograder batch: {exc}", file=sys.stderr)
+        return 2
     out = args.out or args.folder.with_name(args.folder.name + "_results")
     subs = find_submissions(args.folder)
-    extra = [x for a in args.assignment for x in ("-a", a)]
+    extra = [x for a in args.assignment for x in ("-a", a)] + ["--isolation", args.isolation]
     rows: dict[str, dict] = {}
     with ThreadPoolExecutor(max_workers=max(1, args.workers)) as pool, \
             tqdm(total=len(subs), unit="submission", desc="grading") as bar:

@@ -108,7 +108,8 @@ class Gateway:
         self.hung: dict[str, str] = {}        # function -> the item in which it timed out
         self.hang_spent = 0.0                 # seconds lost to time-outs so far
         self.current_item = ""                # set by the graded suite's fixture, for messages
-        self.plan = isolation.plan(self.limits.isolation) if self.limits.sandbox else isolation.Plan("none")
+        self.plan = (isolation.plan(self.limits.isolation, namespaces=self.limits.namespaces) if self.limits.sandbox
+                     else isolation.Plan("none"))
         self.layers: list[str] | None = None  # what the workers reported (the weakest seen)
         self.scratch: str | None = None
 

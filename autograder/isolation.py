@@ -88,7 +88,7 @@ def kernel_layers_missing() -> str:
     return "; ".join(missing)
 
 
-def plan(mode: str = "auto") -> Plan:
+def plan(mode: str = "auto", namespaces: bool = True) -> Plan:
     """The walls this machine can put up for ``mode``; raises IsolationUnavailable for an impossible 'kernel'."""
     if mode not in MODES:
         raise ValueError(f"unknown isolation {mode!r}; choose from {', '.join(MODES)}")
@@ -103,9 +103,9 @@ def plan(mode: str = "auto") -> Plan:
     result.kernel = not missing
     if missing:
         result.warnings.append(f"missing {missing}")
-    bwrap = bwrap_binary()
+    bwrap = bwrap_binary() if namespaces else None
     why = namespaces_work(bwrap) if bwrap else "bubblewrap (bwrap) is not installed"
-    if why:
+    if why and namespaces:
         result.warnings.append(f"no namespaces: {why.splitlines()[-1][:200]}")
     else:
         result.bwrap = bwrap

@@ -22,6 +22,7 @@ class Limits:
     scratch_mb: int = 256            # the worker's writable scratch folder (a tmpfs under namespaces)
     sandbox: bool = True             # the walls of isolation.py; off only for the grader's own debugging
     isolation: str = "auto"          # auto | kernel | python (see isolation.py)
+    namespaces: bool = True          # bubblewrap when the machine allows it (off: Landlock + seccomp alone)
 
     def worker_config(self) -> dict:
         from course.data import data_root

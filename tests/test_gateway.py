@@ -1,5 +1,6 @@
 """The gateway and worker: values in and out, every failure mode bounded and named."""
 import textwrap
+import time
 
 import pytest
 import torch
@@ -24,6 +25,9 @@ CODE = textwrap.dedent('''
     def hang():
         while True:
             pass
+
+    def hang_too():
+        time.sleep(1000)
 
     def hard_exit():
         os._exit(3)
@@ -126,3 +130,29 @@ def test_missing_and_broken_files(tmp_path):
 def test_untrusted_targets_are_refused(gateway):
     with pytest.raises(SubmissionError, match="not trusted"):
         gateway.trusted("os:system", "true")
+
+
+def test_a_timed_out_function_fails_fast_and_names_the_item(tmp_path):
+    (tmp_path / "vae.py").write_text(CODE)
+    with Gateway(tmp_path, Limits(call_timeout=2, hang_budget=3, short_timeout=0.5)) as gw:
+        gw.current_item = "B.1c"
+        with pytest.raises(SubmissionError) as first:
+            gw.call("vae.hang")
+        assert first.value.kind == "timeout"
+        gw.current_item = "B.1d"
+        started = time.monotonic()
+        with pytest.raises(SubmissionError, match="in item B.1c, so it is not run again"):
+            gw.call("vae.hang")
+        assert time.monotonic() - started < 0.5, "a known hang must not be waited for again"
+        assert torch.equal(gw.call("vae.add", torch.ones(1), torch.ones(1)), torch.full((1,), 2.0))
+        gw.hang_spent = 3  # the budget for time-outs is spent: later calls get the short deadline
+        started = time.monotonic()
+        with pytest.raises(SubmissionError, match="0.5 s"):
+            gw.call("vae.hang_too")
+        assert time.monotonic() - started < 5
+
+
+def test_the_worker_reports_its_walls(gateway):
+    gateway.call("vae.add", 1, 2)
+    assert gateway.layers is not None
+    assert set(gateway.layers) == set(gateway.plan.expected())

@@ -1,0 +1,177 @@
+"""Hostile submissions that act below Python (tests/hostile_native/): only the kernel stops them.
+
+Every case is graded by the CLI, as a student's vae.py, under kernel isolation,
+once with bubblewrap's namespaces and once with Landlock and seccomp alone (the
+fallback where user namespaces are refused). For each: grading ends in bounded
+time with exit 0 and no point earned; the grader's files are byte-identical
+afterwards; canary tokens planted in solutions/ and among the graded items, and
+another submission's file, appear in no output; nothing reaches a listening
+socket or a folder outside the sandbox; no process it started is alive 5 s after
+the grader exits; results.json is unchanged 10 s after exit.
+"""
+import hashlib
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder import isolation
+
+ROOT = Path(__file__).resolve().parent.parent
+NATIVE = Path(__file__).resolve().parent / "hostile_native"
+CASES = sorted(p.stem for p in NATIVE.glob("*.py"))
+HIDDEN_LINE = next(line for line in (ROOT / "autograder/graded/vae/test_b_losses_hidden.py").read_text().splitlines()
+                   if line.startswith("def test_"))
+MODES = [pytest.param(m, marks=pytest.mark.xdist_group(f"hostile-native-{m}")) for m in ("namespaces", "landlock")]
+
+missing = isolation.kernel_layers_missing()
+pytestmark = pytest.mark.skipif(bool(missing), reason=f"this kernel lacks {missing}")
+
+
+def grader_files() -> dict[str, str]:
+    """sha256 of every file of the trusted tree (bytecode caches: those that exist now, compared by name)."""
+    out = {}
+    for top in ("autograder", "course", "solutions", "assignment"):
+        for path in sorted((ROOT / top).rglob("*")):
+            if path.is_file() and not path.name.startswith("canary_") and \
+                    (path.parent.name != "__pycache__" or path.parent.parent == ROOT / "autograder"):
+                out[str(path.relative_to(ROOT))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def alive_with(marker: str) -> list[str]:
+    """Command lines of live processes that contain ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if marker in cmdline:
+                found.append(f"{entry.name}: {cmdline[:200]}")
+    return found
+
+
+class Listener(threading.Thread):
+    """Counts connections to a port on 127.0.0.1."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port, self.connections = self.sock.getsockname()[1], 0
+
+    def run(self):
+        while True:
+            try:
+                self.sock.accept()[0].close()
+                self.connections += 1
+            except OSError:
+                return
+
+
+@pytest.fixture(scope="module", params=MODES)
+def outcomes(request, tmp_path_factory):
+    """Grade every case once in this mode; returns {case: what happened}."""
+    mode = request.param
+    token = f"CANARY-{secrets.token_hex(8)}"
+    canary = f"canary_{mode}_{os.getpid()}.txt"
+    planted = [ROOT / "solutions" / canary, ROOT / "autograder/graded/vae" / canary]
+    for path in planted:
+        path.write_text(token + "\n")
+    listener = Listener()
+    listener.start()
+    base = tmp_path_factory.mktemp(f"native-{mode}")
+    sibling = base / "other_student" / "vae.py"
+    sibling.parent.mkdir()
+    sibling.write_text(f"# {token}\n")
+    before = grader_files()
+    results = {}
+    try:
+        for case in CASES:
+            case_dir = base / case
+            sub, out, tmp = case_dir / "sub", case_dir / "out", case_dir / "tmp"
+            for folder in (sub, out, tmp):
+                folder.mkdir(parents=True)
+            json_path = case_dir / "results.json"
+            mark = f"hostile-{secrets.token_hex(6)}"
+            text = (NATIVE / f"{case}.py").read_text()
+            for key, value in (("__ROOT__", str(ROOT)), ("__JSON__", str(json_path)), ("__SIBLING__", str(sibling)),
+                               ("__PORT__", str(listener.port)), ("__MARK__", mark), ("__OUT__", str(out)),
+                               ("__CANARY__", canary)):
+                text = text.replace(key, value)
+            (sub / "vae.py").write_text(text)
+            env = {**os.environ, "TMPDIR": str(tmp), "AUTOGRADER_ISOLATION": "kernel",
+                   "AUTOGRADER_NAMESPACES": "1" if mode == "namespaces" else "0", "AUTOGRADER_CALL_TIMEOUT": "5",
+                   "AUTOGRADER_TRAIN_TIMEOUT": "5", "AUTOGRADER_TOTAL_BUDGET": "40"}
+            started = time.monotonic()
+            proc = subprocess.run([sys.executable, "-m", "autograder", str(sub), "-a", "vae", "-k", "kl",
+                                   "--json", str(json_path)], capture_output=True, text=True, timeout=300,
+                                  cwd=case_dir, env=env)
+            ended = time.monotonic()
+            results[case] = {"proc": proc, "seconds": ended - started, "ended": ended, "json": json_path,
+                             "json_text": json_path.read_text() if json_path.is_file() else None,
+                             "out": out, "markers": (mark, str(tmp)), "changed": _diff(before, grader_files())}
+        yield {"token": token, "results": results, "listener": listener}
+    finally:
+        listener.sock.close()
+        for path in planted:
+            path.unlink(missing_ok=True)
+
+
+def _diff(before: dict, after: dict) -> list[str]:
+    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+def _wait_until(moment: float) -> None:
+    time.sleep(max(0.0, moment - time.monotonic()))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_native_attack_is_contained(outcomes, case):
+    got = outcomes["results"][case]
+    proc = got["proc"]
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert got["seconds"] < 120, f"grading took {got['seconds']:.0f} s"
+    data = json.loads(got["json_text"])
+    assert data["score"] == 0, [t["name"] for t in data["tests"] if t["score"]]
+    assert "Isolation: kernel: " in proc.stdout
+    assert not got["changed"], f"the grader's files changed: {got['changed']}"
+    for text in (proc.stdout, proc.stderr, got["json_text"]):
+        assert outcomes["token"] not in text, "a canary (solutions/, graded items or a sibling) leaked"
+        assert HIDDEN_LINE not in text, "a hidden item's source leaked"
+    assert not any(got["out"].iterdir()), f"files escaped the sandbox: {list(got['out'].iterdir())}"
+    assert outcomes["listener"].connections == 0, "a socket reached 127.0.0.1"
+    _wait_until(got["ended"] + 5)
+    for marker in got["markers"]:
+        assert not alive_with(marker), f"processes outlived grading: {alive_with(marker)}"
+    _wait_until(got["ended"] + 10)
+    assert got["json"].read_text() == got["json_text"], "results.json changed after the grader exited"
+
+
+def test_catalogue_is_large_enough():
+    assert len(CASES) >= 10
+
+
+def test_python_mode_is_only_a_first_layer(tmp_path):
+    """The control: with the audit hook alone, a native spawn does escape (so the checks above can fail)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "vae.py").write_text(
+        "import _posixsubprocess, os\n"
+        "r, w = os.pipe()\n"
+        f"_posixsubprocess.fork_exec([b'/bin/sh', b'-c', b'touch {out}/escaped'], [b'/bin/sh'], True, (), None, None,"
+        " -1, -1, -1, -1, -1, -1, r, w, True, True, -1, -1, None, -1, -1, None, False)\n")
+    env = {**os.environ, "AUTOGRADER_ISOLATION": "python"}
+    proc = subprocess.run([sys.executable, "-m", "autograder", str(tmp_path / "vae.py"), "-k", "kl"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0 and "python audit hook only" in proc.stdout
+    time.sleep(1)
+    assert (out / "escaped").exists()

@@ -1,0 +1,66 @@
+"""The isolation plan: which walls a machine gives, what --isolation does without them, and the
+bubblewrap view of the file system."""
+import pytest
+
+from autograder import isolation, kernel
+from autograder.cli import main as cli_main
+
+
+@pytest.fixture
+def no_kernel_layers(monkeypatch):
+    monkeypatch.setattr(isolation, "kernel_layers_missing", lambda: "Landlock (test)")
+
+
+def test_kernel_mode_refuses_without_the_kernel_layers(no_kernel_layers, capsys, tmp_path):
+    with pytest.raises(isolation.IsolationUnavailable, match="Landlock"):
+        isolation.plan("kernel")
+    (tmp_path / "vae.py").write_text("")
+    assert cli_main([str(tmp_path), "--isolation", "kernel"]) == 2
+    assert "lacks Landlock" in capsys.readouterr().err
+
+
+def test_auto_falls_back_with_a_warning(no_kernel_layers):
+    plan = isolation.plan("auto", namespaces=False)
+    assert not plan.kernel and plan.bwrap is None
+    assert any("falling back to the Python audit hook" in w for w in plan.warnings)
+    assert isolation.label(plan.expected()) == "python audit hook only"
+
+
+def test_python_mode_asks_for_no_kernel_layer():
+    plan = isolation.plan("python")
+    assert plan.expected() == [] and not plan.warnings
+
+
+def test_labels_name_the_layers():
+    assert isolation.label(["namespaces", "seccomp", "landlock"]) == "kernel: namespaces + landlock + seccomp"
+    assert isolation.label(["landlock", "seccomp"]) == "kernel: landlock + seccomp"
+    assert isolation.label(["unprivileged user"]) == "python audit hook only"
+
+
+def test_grants_leave_out_denied_branches(tmp_path):
+    for sub in ("pkg/graded/vae", "pkg/course", "other"):
+        (tmp_path / sub).mkdir(parents=True)
+    (tmp_path / "pkg" / "oracles.py").write_text("")
+    granted = kernel.grants([tmp_path], [tmp_path / "pkg" / "graded"])
+    assert str(tmp_path / "other") in granted and str(tmp_path / "pkg" / "oracles.py") in granted
+    assert not any("graded" in g for g in granted) and str(tmp_path) not in granted
+
+
+def test_bwrap_view_masks_hidden_folders_and_drops_everything(tmp_path):
+    (tmp_path / "pkg" / "graded").mkdir(parents=True)
+    argv = isolation.bwrap_command("bwrap", ["python"], binds=[str(tmp_path / "pkg"), "/usr"],
+                                   hidden=[str(tmp_path / "pkg" / "graded"), "/nowhere"], scratch="/tmp/s",
+                                   scratch_bytes=1 << 20)
+    joined = " ".join(argv)
+    for flag in ("--unshare-all", "--unshare-user", "--die-with-parent", "--cap-drop ALL", "--proc /proc",
+                 f"--ro-bind {tmp_path / 'pkg'} {tmp_path / 'pkg'}", f"--tmpfs {tmp_path / 'pkg' / 'graded'}"):
+        assert flag in joined
+    assert "/nowhere" not in joined and argv[-1] == "python"
+    assert argv.index(f"{tmp_path / 'pkg' / 'graded'}") > argv.index(f"{tmp_path / 'pkg'}")
+
+
+def test_hidden_paths_cover_the_installed_package():
+    import autograder
+
+    graded = str(__import__("pathlib").Path(autograder.__file__).resolve().parent / "graded")
+    assert graded in isolation.hidden_paths()
