@@ -105,7 +105,7 @@ class Gateway:
         self.created = time.monotonic()
         self.imported: set[tuple] = set()     # (module, worker generation) already imported
         self.hung_modules: set[str] = set()   # submitted modules whose import timed out
-        self.hung: dict[str, str] = {}        # function -> the item in which it timed out
+        self.hung: dict[str, tuple] = {}      # function -> (the item in which it timed out, its deadline)
         self.hang_spent = 0.0                 # seconds lost to time-outs so far
         self.current_item = ""                # set by the graded suite's fixture, for messages
         self.plan = (isolation.plan(self.limits.isolation, namespaces=self.limits.namespaces) if self.limits.sandbox
@@ -256,8 +256,8 @@ class Gateway:
                                   "timed out once, so it is not run again)", call=call)
         key = call.removesuffix("(...)")
         if key in self.hung:
-            raise SubmissionError("timeout", f"the deadline in item {self.hung[key]}, so it is not run again",
-                                  call=call)
+            item, seconds = self.hung[key]
+            raise SubmissionError("timeout", f"{seconds:g} s in item {item}, so it is not run again", call=call)
         spent = time.monotonic() - self.created
         if spent > self.limits.total_budget:
             raise SubmissionError("timeout", f"the grading budget of {self.limits.total_budget:g} s "
@@ -277,7 +277,7 @@ class Gateway:
             return self._send(message, call, timeout, generation)
         except SubmissionError as exc:
             if exc.kind == "timeout" and module not in self.hung_modules:
-                self.hung[key] = self.current_item or "an earlier item"
+                self.hung[key] = (self.current_item or "an earlier item", timeout)
             if exc.kind == "timeout":
                 self.hang_spent += timeout
             raise

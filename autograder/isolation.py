@@ -130,6 +130,10 @@ def python_roots() -> list[str]:
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
              os.path.dirname(os.path.realpath(sys.executable)), *site.getsitepackages()}
     roots.update(v for k, v in sysconfig.get_paths().items() if k in ("stdlib", "platstdlib", "purelib", "platlib"))
+    # package folders that .pth files put on the path (another environment's site-packages); never the
+    # current folder or a script's folder, which may hold other submissions
+    roots.update(p for p in sys.path if os.path.basename(p.rstrip("/")) in ("site-packages", "dist-packages")
+                 and os.path.isdir(p))
     return sorted({os.path.realpath(r) for r in roots if r and os.path.exists(r)})
 
 
