@@ -12,7 +12,9 @@ and capped.
 The worker starts behind the walls ``isolation.plan`` chose (bubblewrap
 namespaces when the machine allows them; Landlock and seccomp applied by the
 worker itself) and reports the layers it has; ``layers`` keeps the weakest set
-seen. Its scratch folder is removed when it is replaced or closed.
+seen. Where the machine allows, each worker gets its own cgroup (``cgroup.py``)
+that caps memory and tasks and lets ``close`` kill everything it started. Its
+scratch folder and cgroup are removed when it is replaced or closed.
 
 Fail fast: a call that times out marks its function; later calls of it fail
 at once, naming the item where it first timed out. Once ``hang_budget``
@@ -33,6 +35,7 @@ import time
 from pathlib import Path
 
 from autograder import isolation, protocol
+from autograder.cgroup import Cgroup
 from autograder.errors import SubmissionError
 from autograder.limits import Limits
 
@@ -112,6 +115,7 @@ class Gateway:
                      else isolation.Plan("none"))
         self.layers: list[str] | None = None  # what the workers reported (the weakest seen)
         self.scratch: str | None = None
+        self.cgroup: Cgroup | None = None
 
     # -- public API ------------------------------------------------------------
     def call(self, target: str, *args, seed: int = 0, timeout: float | None = None, grad=None, **kwargs):
@@ -173,7 +177,7 @@ class Gateway:
                                   f"{self.output()[-1500:]}", call="start-up") from None
         if "ready" not in reply:
             raise SubmissionError("harness", f"worker did not start: {reply!r}", call="start-up")
-        got = list(reply.get("layers", []))
+        got = list(reply.get("layers", [])) + (["cgroup"] if self.cgroup else [])
         self.layers = got if self.layers is None else [x for x in self.layers if x in got]
 
     def _command(self, req_r: int, rep_w: int) -> tuple[list[str], dict]:
@@ -194,6 +198,11 @@ class Gateway:
                                               scratch_bytes=self.limits.scratch_mb * 2**20)
         elif os.geteuid() == 0 and not self.plan.kernel:
             os.chown(self.scratch, 65534, 65534)  # the worker may drop to nobody
+        if self.limits.sandbox:
+            memory = (self.limits.memory_mb + self.limits.scratch_mb + 1024) * 2**20  # + torch itself
+            self.cgroup = Cgroup.create(memory, self.limits.max_processes)
+            if self.cgroup:
+                command = self.cgroup.wrap(command)
         return command, config
 
     def _kill(self):
@@ -212,6 +221,9 @@ class Gateway:
         for drain in self._drains:
             drain.join(timeout=1)
         self.proc = None
+        if self.cgroup:  # also what left the worker's session
+            self.cgroup.remove()
+            self.cgroup = None
         if self.scratch:
             shutil.rmtree(self.scratch, ignore_errors=True)
             self.scratch = None

@@ -117,9 +117,10 @@ def plan(mode: str = "auto", namespaces: bool = True) -> Plan:
 def label(layers) -> str:
     """The report's words for the layers a worker had, e.g. 'kernel: namespaces + landlock + seccomp'."""
     kernel_layers = [name for name in ("namespaces", "landlock", "seccomp") if name in layers]
+    cgroup = "cgroup" in layers
     if not kernel_layers:
-        return "python audit hook only"
-    return "kernel: " + " + ".join(kernel_layers)
+        return "python audit hook only" + (", in a cgroup" if cgroup else "")
+    return "kernel: " + " + ".join(kernel_layers + ["cgroup"] * cgroup)
 
 
 def python_roots() -> list[str]:

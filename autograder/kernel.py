@@ -110,6 +110,9 @@ def restrict_filesystem(read_roots, write_roots, write_files, denied) -> None:
     write the single files ``write_files`` (/dev/null); nothing else, not even for native code."""
     if landlock_abi() < 1:
         raise LayerUnavailable("Landlock is not available in this kernel")
+    threads = len(os.listdir("/proc/self/task"))
+    if threads != 1:  # a ruleset binds the calling thread and the threads it starts later, no others
+        raise LayerUnavailable(f"Landlock must be applied while the worker has one thread (it has {threads})")
     from landlock import FSAccess, Ruleset
 
     read_file, read_dir = FSAccess.READ_FILE, FSAccess.READ_DIR

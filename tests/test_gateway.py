@@ -155,4 +155,4 @@ def test_a_timed_out_function_fails_fast_and_names_the_item(tmp_path):
 def test_the_worker_reports_its_walls(gateway):
     gateway.call("vae.add", 1, 2)
     assert gateway.layers is not None
-    assert set(gateway.layers) == set(gateway.plan.expected())
+    assert set(gateway.plan.expected()) <= set(gateway.layers) <= set(gateway.plan.expected()) | {"cgroup"}

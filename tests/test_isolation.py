@@ -1,9 +1,16 @@
 """The isolation plan: which walls a machine gives, what --isolation does without them, and the
 bubblewrap view of the file system."""
+import os
+import time
+from pathlib import Path
+
 import pytest
 
 from autograder import isolation, kernel
+from autograder import cgroup
 from autograder.cli import main as cli_main
+from autograder.gateway import Gateway
+from autograder.limits import Limits
 
 
 @pytest.fixture
@@ -62,5 +69,35 @@ def test_bwrap_view_masks_hidden_folders_and_drops_everything(tmp_path):
 def test_hidden_paths_cover_the_installed_package():
     import autograder
 
-    graded = str(__import__("pathlib").Path(autograder.__file__).resolve().parent / "graded")
+    graded = str(Path(autograder.__file__).resolve().parent / "graded")
     assert graded in isolation.hidden_paths()
+
+
+def _alive(marker: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
+                found.append(entry.name)
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.skipif(not cgroup.available(), reason="this machine gives the grader no cgroup")
+def test_cgroup_kills_what_left_the_session_even_with_the_python_hook_only(tmp_path):
+    """With the audit hook alone a native spawn escapes the worker's session; its cgroup still ends it."""
+    marker = f"cgroup-test-{os.getpid()}"
+    (tmp_path / "vae.py").write_text(
+        "import _posixsubprocess, os\n"
+        "def spawn():\n"
+        "    r, w = os.pipe()\n"
+        f"    return _posixsubprocess.fork_exec([b'/bin/sh', b'-c', b'sleep 60 # {marker}'], [b'/bin/sh'], True, (),"
+        " None, None, -1, -1, -1, -1, -1, -1, r, w, True, True, -1, -1, None, -1, -1, None, False)\n")
+    with Gateway(tmp_path, Limits(isolation="python")) as gw:
+        gw.call("vae.spawn")
+        assert "cgroup" in gw.layers
+        time.sleep(0.3)
+        assert _alive(marker), "the control: the spawned process runs while the worker does"
+    time.sleep(0.2)
+    assert not _alive(marker)
