@@ -20,6 +20,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from autograder.results_file import write_results
+
 
 def find_submissions(folder: Path) -> list[Path]:
     """Sub-folders and .zip files of ``folder``, sorted by name; hidden entries skipped."""
@@ -42,9 +44,9 @@ def grade_one(submission: Path, out: Path, timeout: float, extra: list[str]) -> 
         if proc.returncode != 0 or not results.is_file():
             data = failed_result(f"grading exited with status {proc.returncode}: "
                                  + proc.stdout.decode(errors="replace")[-1000:])
-            results.write_text(json.dumps(data, indent=2))
+            write_results(results, data)
     except subprocess.TimeoutExpired:
-        results.write_text(json.dumps(failed_result(f"grading took longer than {timeout:g} s"), indent=2))
+        write_results(results, failed_result(f"grading took longer than {timeout:g} s"))
     return json.loads(results.read_text())
 
 

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -43,6 +42,13 @@ def grade_main(argv: list[str]) -> int:
     from autograder.report import render_text, to_gradescope
     from autograder.submission import BadSubmission
 
+    from autograder.results_file import BadResultsPath, check_results_path, write_results
+
+    try:
+        results_path = check_results_path(args.json) if args.json else None
+    except BadResultsPath as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
     default = Path.cwd() / "assignment"
     submission = args.submission or str(default if default.is_dir() else GRADED.parent.parent / "assignment")
     progress = _Progress() if sys.stderr.isatty() else None
@@ -55,9 +61,9 @@ def grade_main(argv: list[str]) -> int:
         if progress:
             progress.close()
     print(render_text(report))
-    if args.json:
+    if results_path:
         try:
-            Path(args.json).write_text(json.dumps(to_gradescope(report), indent=2))
+            write_results(results_path, to_gradescope(report))
         except OSError as exc:
             print(f"autograder: cannot write {args.json}: {exc.strerror}", file=sys.stderr)
             return 2

@@ -72,3 +72,32 @@ def test_syntax_error_is_graded_not_fatal(tmp_path):
 def test_grader_errors_exit_non_zero(args):
     proc = run(*args)
     assert proc.returncode != 0 and "autograder" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("kind", ["symlink", "folder", "fifo", "no_folder"])
+def test_a_bad_results_path_is_refused_before_grading(tmp_path, kind):
+    import os
+
+    target = tmp_path / "results.json"
+    victim = tmp_path / "victim.py"
+    victim.write_text("original\n")
+    if kind == "symlink":
+        target.symlink_to(victim)
+    elif kind == "folder":
+        target.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target = tmp_path / "missing" / "results.json"
+    proc = run(SOLUTIONS, *QUICK, "--json", target)
+    assert proc.returncode == 2 and "PASS" not in proc.stdout, proc.stdout
+    assert proc.stderr.startswith("autograder: ") and str(target) in proc.stderr
+    assert victim.read_text() == "original\n"
+
+
+def test_results_replace_an_old_file_atomically(tmp_path):
+    out = tmp_path / "results.json"
+    out.write_text("old")
+    assert run(SOLUTIONS, *QUICK, "--json", out).returncode == 0
+    assert json.loads(out.read_text())["score"] == 8
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"], "no temporary file is left behind"

@@ -47,3 +47,39 @@ def test_broken_zip(tmp_path):
     (tmp_path / "s.zip").write_bytes(b"not a zip")
     with pytest.raises(BadSubmission, match="zip"):
         materialize(tmp_path / "s.zip", tmp_path / "out")
+
+
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "symlinked_folder"])
+def test_links_and_special_files_are_refused_not_followed(tmp_path, kind):
+    secret = tmp_path / "secret.py"
+    secret.write_text("SECRET = 1\n")
+    src = tmp_path / "src"
+    src.mkdir()
+    if kind == "symlink":
+        (src / "vae.py").symlink_to(secret)
+    elif kind == "fifo":
+        import os
+
+        os.mkfifo(src / "vae.py")
+    else:
+        (tmp_path / "elsewhere").mkdir()
+        (tmp_path / "elsewhere" / "vae.py").write_text("SECRET = 1\n")
+        (src / "inner").symlink_to(tmp_path / "elsewhere")
+    if kind == "symlinked_folder":
+        assert materialize(src, tmp_path / "out") == []  # the linked folder is not looked into
+    else:
+        with pytest.raises(BadSubmission, match="symbolic link|not a regular file"):
+            materialize(src, tmp_path / "out")
+        with pytest.raises(BadSubmission, match="symbolic link|not a regular file"):
+            materialize(src / "vae.py", tmp_path / "out2")
+    assert "SECRET" not in "".join(p.read_text() for p in (tmp_path / "out").glob("*.py"))
+
+
+def test_zipped_symlink_is_refused(tmp_path):
+    archive = tmp_path / "s.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        info = zipfile.ZipInfo("vae.py")
+        info.external_attr = (0o120777 << 16)  # a symbolic link entry
+        zf.writestr(info, "/etc/passwd")
+    with pytest.raises(BadSubmission, match="symbolic link"):
+        materialize(archive, tmp_path / "out")
