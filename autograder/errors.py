@@ -13,8 +13,12 @@ class SubmissionError(Exception):
         self.kind, self.message, self.exc_type, self.where, self.call = kind, message, exc_type, where, call
         super().__init__(self.student_message())
 
-    def student_message(self) -> str:
+    def student_message(self, held_out: bool = False) -> str:
+        """What the report shows; for a held-out (hidden) item, without the text of the student's own
+        exception, which could carry the held-out inputs it received."""
         at = f" (at {self.where})" if self.where else ""
+        if held_out and self.kind in ("raised", "not_implemented", "exit"):
+            return f"{self.call or 'your code'} raised {self.exc_type or 'an exception'}{at} on held-out inputs."
         call = self.call or "your code"
         if self.kind == "missing":
             return f"{self.message}: this assignment is missing and scores 0."

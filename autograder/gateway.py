@@ -191,7 +191,7 @@ class Gateway:
                   "hidden": isolation.hidden_paths()}
         code = (f"import sys; sys.path.insert(0, {PACKAGE_ROOT!r}); "
                 f"from autograder.worker import main; main({json.dumps(config)!r}, {req_r}, {rep_w})")
-        command = [sys.executable, "-I", "-B", "-c", code]
+        command = [sys.executable, "-I", "-B", "-u", "-c", code]  # -u: prints reach the report
         if self.plan.bwrap:
             command = isolation.bwrap_command(self.plan.bwrap, command, binds=config["read_roots"],
                                               hidden=config["hidden"], scratch=self.scratch,
@@ -249,7 +249,7 @@ class Gateway:
                 raise TimeoutError
 
         try:
-            return protocol.read_frame(self.rep_r, wait)
+            return protocol.check_reply(protocol.read_frame(self.rep_r, wait))
         except TimeoutError:
             self._kill()
             raise SubmissionError("timeout", f"{timeout:g} s", call=call) from None

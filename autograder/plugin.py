@@ -16,13 +16,13 @@ from autograder.report import ItemResult, Report, render_text
 from autograder.rubric import assignment_of
 
 
-def failure_message(excinfo) -> str:
+def failure_message(excinfo, held_out: bool = False) -> str:
     exc = excinfo.value
     while isinstance(getattr(exc, "exceptions", None), tuple) and exc.exceptions:  # an exception group
         exc = exc.exceptions[0]
     notes = "\n".join(getattr(exc, "__notes__", []) or [])
     if isinstance(exc, SubmissionError):
-        text = exc.student_message()
+        text = exc.student_message(held_out)
     elif isinstance(exc, AssertionError):
         text = str(exc).split("\nassert ")[0].strip() or "a check failed"
     elif isinstance(exc, pytest.skip.Exception):
@@ -80,7 +80,7 @@ class ScoreCollector:
         elif rep.failed or rep.skipped:
             result.earned = 0.0
             if call.excinfo is not None and not result.message:
-                result.message = failure_message(call.excinfo)
+                result.message = failure_message(call.excinfo, held_out=result.visibility != "visible")
 
     def pytest_runtest_logfinish(self, nodeid, location):
         if self.progress is not None and nodeid in self.results:

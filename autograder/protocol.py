@@ -3,7 +3,11 @@
 Frames are an 8-byte big-endian length followed by a ``torch.save`` payload.
 The parent decodes the worker's frames with ``torch.load(weights_only=True)``,
 so a hostile worker can send tensors and plain containers but never objects
-that run code when unpickled.
+that run code when unpickled. ``check_reply`` then bounds what arrived before
+any grading code touches it: nesting depth, number of values, elements and
+bytes of every tensor as it would be once materialised (a stride-0 tensor of a
+huge size is a few bytes on the wire); tensors that pass are made contiguous
+copies, so no view into a forged storage reaches the oracles.
 """
 from __future__ import annotations
 
@@ -15,6 +19,13 @@ import torch
 
 HEADER = struct.Struct(">Q")
 MAX_FRAME = 512 * 1024 * 1024  # bytes; a larger announced frame is a protocol error
+# Caps on one decoded reply. The largest honest replies are batches of reconstructions
+# (1,797 digits x 784 pixels, or a few hundred 3 x 64 x 64 faces): a few million elements.
+MAX_TENSOR_ELEMENTS = 32 * 1024 * 1024
+MAX_REPLY_BYTES = 256 * 1024 * 1024   # all tensors of one reply, materialised
+MAX_VALUES = 100_000                  # containers, tensors, numbers and strings in one reply
+MAX_DEPTH = 32
+MAX_STRING = 1024 * 1024
 
 
 class ProtocolError(Exception):
@@ -70,3 +81,35 @@ def handle_ref(handle_id: int, type_name: str) -> dict:
 
 def is_handle_ref(obj) -> bool:
     return isinstance(obj, dict) and "__handle__" in obj
+
+
+def check_reply(obj):
+    """``obj`` with every tensor materialised as a contiguous copy; ProtocolError when it exceeds the caps."""
+    budget = {"values": 0, "bytes": 0}
+
+    def walk(o, depth: int):
+        budget["values"] += 1
+        if budget["values"] > MAX_VALUES:
+            raise ProtocolError(f"the reply holds more than {MAX_VALUES:,} values")
+        if depth > MAX_DEPTH:
+            raise ProtocolError(f"the reply is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(o, torch.Tensor):
+            numel = o.numel()
+            size = numel * o.element_size()
+            budget["bytes"] += size
+            if numel > MAX_TENSOR_ELEMENTS:
+                raise ProtocolError(f"a tensor of shape {tuple(o.shape)} ({numel:,} elements; the limit is "
+                                    f"{MAX_TENSOR_ELEMENTS:,})")
+            if budget["bytes"] > MAX_REPLY_BYTES:
+                raise ProtocolError(f"tensors of more than {MAX_REPLY_BYTES // 2**20} MB in one reply")
+            return o.detach().contiguous().clone()
+        if isinstance(o, str) and len(o) > MAX_STRING:
+            raise ProtocolError(f"a string of {len(o):,} characters")
+        if isinstance(o, (list, tuple)):
+            items = [walk(v, depth + 1) for v in o]
+            return items if isinstance(o, list) else tuple(items)
+        if isinstance(o, dict):
+            return {walk(k, depth + 1): walk(v, depth + 1) for k, v in o.items()}
+        return o
+
+    return walk(obj, 0)

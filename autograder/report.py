@@ -108,6 +108,10 @@ def to_gradescope(report: Report) -> dict:
            "output": f"{'Public items only. ' if report.public_only else ''}"
                      f"Score {_fmt(report.score)} / {_fmt(report.possible)}. Isolation: {report.isolation}.",
            "extra_data": {"isolation": report.isolation}}
-    if report.output:
+    if report.output and any(i.visibility != "visible" for i in report.items):
+        # printed while hidden items ran too, so it may hold their inputs: course staff only
+        tests.append({"name": "What the submitted code printed (course staff only)", "score": 0, "max_score": 0,
+                      "output": report.output[-4000:], "tags": ["output"], "visibility": "hidden"})
+    elif report.output:
         out["output"] += "\n\nWhat your code printed (capped):\n" + report.output[-4000:]
     return out

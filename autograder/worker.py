@@ -224,6 +224,9 @@ def main(config_json: str, request_fd: int, reply_fd: int) -> None:
     import autograder.smoke  # noqa: F401
     import torchvision.datasets  # noqa: F401 - loads its native library (dlopen is closed later)
 
+    import course.data
+
+    course.data.pin_data_root(config["data_root"])  # the parent built it; here it is only read
     layers = _harden(config) if config.get("sandbox", True) else []
     sys.path.insert(0, SUBMISSION_ROOT)
     worker = Worker(SUBMISSION_ROOT)

@@ -33,12 +33,24 @@ class DataUnavailable(RuntimeError):
     """A data set is neither on disk nor downloadable; str(error) is one sentence for the user."""
 
 
+_PINNED_ROOT: Path | None = None
+
+
+def pin_data_root(path) -> None:
+    """Read data from ``path`` from now on, writable or not (the grader's worker reads a cache
+    that the grading process built and that the worker may only read)."""
+    global _PINNED_ROOT
+    _PINNED_ROOT = Path(path)
+
+
 def data_root(root=None) -> Path:
     """The folder data sets live in (created if needed).
 
-    `root` when given, else `$COURSE_DATA`, else `<repo>/data`; when that folder cannot
-    be created or written, `<tempdir>/course-data` instead.
+    `root` when given, else the pinned folder (``pin_data_root``), else `$COURSE_DATA`, else
+    `<repo>/data`; when that folder cannot be created or written, `<tempdir>/course-data` instead.
     """
+    if root is None and _PINNED_ROOT is not None:
+        return _PINNED_ROOT
     if root is not None:
         path = Path(root)
     elif os.environ.get("COURSE_DATA"):

@@ -156,3 +156,18 @@ def test_the_worker_reports_its_walls(gateway):
     gateway.call("vae.add", 1, 2)
     assert gateway.layers is not None
     assert set(gateway.plan.expected()) <= set(gateway.layers) <= set(gateway.plan.expected()) | {"cgroup"}
+
+
+def test_replies_are_bounded_and_materialised():
+    from autograder import protocol
+
+    view = torch.zeros(1).expand(8, 8)
+    out = protocol.check_reply({"a": [view]})
+    assert out["a"][0].is_contiguous() and out["a"][0].stride() == (8, 1)
+    nested = []
+    for _ in range(protocol.MAX_DEPTH + 2):
+        nested = [nested]
+    for bad, words in ((torch.zeros(1).expand(10**5, 10**5), "elements"), (nested, "nested"),
+                       ([0] * (protocol.MAX_VALUES + 1), "values"), ("x" * (protocol.MAX_STRING + 1), "string")):
+        with pytest.raises(protocol.ProtocolError, match=words):
+            protocol.check_reply(bad)

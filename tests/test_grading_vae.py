@@ -14,6 +14,10 @@ BCE = 'return F.binary_cross_entropy(recon_x, x, reduction="sum")'
 ENC_HIDDEN = "self.encoder_hidden = nn.Sequential(nn.Linear(n_dims_data, n_dims_hidden), nn.ReLU())"
 
 BUGS = [
+    # half a percent off, returned in bfloat16: the tolerance is the grader's (float32), not the reply's dtype
+    Variant("bce_off_in_bfloat16", "vae", [('return F.binary_cross_entropy(recon_x, x, reduction="sum")',
+                                            'return (1.005 * F.binary_cross_entropy(recon_x, x, reduction="sum"))'
+                                            '.to(torch.bfloat16)')], {"B.1a"}),
     Variant("kl_sign", "vae", [(KL, KL.replace("-0.5", "0.5"))], {"B.1c", "B.1d", "B.1e"}),
     Variant("kl_missing_half", "vae", [(KL, KL.replace("-0.5 *", "-1.0 *"))], {"B.1c", "B.1d"}),
     Variant("kl_logvar_as_log_std", "vae",

@@ -60,3 +60,37 @@ def test_results_json_is_written_by_the_parent_only(tmp_path):
     time.sleep(1.5)  # a surviving background thread would have rewritten it by now
     assert out.read_text() == first
     assert json.loads(first)["score"] == 0
+
+
+def test_what_hidden_items_received_is_never_shown_to_students(tmp_path):
+    """A file that prints and raises its inputs: on hidden items neither reaches a student-visible field."""
+    from autograder.report import to_gradescope
+
+    (tmp_path / "vae.py").write_text(
+        "def reconstruction_loss(p, x):\n"
+        "    print('PRINTED', tuple(p.shape))\n"
+        "    raise ValueError(f'RAISED {p.tolist()}')\n\n"
+        "kl_divergence = reconstruction_loss\n")
+    data = to_gradescope(grade(tmp_path, ["vae"], keyword="held_out or test_reconstruction_loss"))
+    hidden = [t for t in data["tests"] if t.get("visibility") == "after_published"]
+    assert hidden and all("RAISED" not in t["output"] and "PRINTED" not in t["output"] for t in hidden)
+    assert "PRINTED" not in data["output"]
+    staff = [t for t in data["tests"] if t.get("visibility") == "hidden"]
+    assert len(staff) == 1 and "PRINTED" in staff[0]["output"]
+    public = [t for t in data["tests"] if t.get("visibility") == "visible" and "B.1a" in t["name"]]
+    assert "RAISED" in public[0]["output"], "public items keep the student's own message"
+
+
+def test_stride_zero_replies_keep_the_parent_small(tmp_path, short_limits):
+    """The parent refuses replies that would be huge once materialised: its peak memory stays under 2 GB."""
+    (tmp_path / "vae.py").write_text((HOSTILE / "stride_zero_reply.py").read_text())
+    code = ("import resource, sys; from autograder.api import grade; "
+            f"r = grade({str(tmp_path)!r}, ['vae'], keyword='kl or reconstruction_loss or reparameterize'); "
+            "print(r.score, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); "
+            "print('\\n'.join(i.message for i in r.items))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    score, peak_kb = proc.stdout.splitlines()[0].split()
+    assert float(score) == 0
+    assert int(peak_kb) < 2 * 1024 * 1024, f"the parent peaked at {int(peak_kb) / 1024:.0f} MB"
+    assert "elements; the limit is" in proc.stdout
