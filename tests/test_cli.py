@@ -102,3 +102,12 @@ def test_results_replace_an_old_file_atomically(tmp_path):
     assert run(SOLUTIONS, *QUICK, "--json", out).returncode == 0
     assert json.loads(out.read_text())["score"] == 8
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"], "no temporary file is left behind"
+
+
+def test_a_package_planted_in_the_current_folder_is_not_imported(tmp_path):
+    """``python -m autograder`` run where a worker (or anyone) left a ``sklearn/`` package."""
+    (tmp_path / "sklearn").mkdir()
+    (tmp_path / "sklearn" / "__init__.py").write_text("raise SystemExit('planted sklearn imported')\n")
+    proc = run(SOLUTIONS, "-a", "pca_ae", "-k", "test_fit_mean", cwd=tmp_path)
+    assert proc.returncode == 0 and "planted" not in proc.stdout + proc.stderr, proc.stderr[-1000:]
+    assert " 0 / 0" not in proc.stdout
