@@ -17,7 +17,9 @@ class SubmissionError(Exception):
         """What the report shows; for a held-out (hidden) item, without the text of the student's own
         exception, which could carry the held-out inputs it received."""
         at = f" (at {self.where})" if self.where else ""
-        if held_out and self.kind in ("raised", "not_implemented", "exit"):
+        if held_out and self.kind == "not_implemented":
+            return f"not implemented: {self.call or 'your code'} raised NotImplementedError{at}."
+        if held_out and self.kind in ("raised", "exit"):
             return f"{self.call or 'your code'} raised {self.exc_type or 'an exception'}{at} on held-out inputs."
         call = self.call or "your code"
         if self.kind == "missing":
