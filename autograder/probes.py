@@ -2,6 +2,11 @@
 
 Called as ``gateway.trusted("autograder.probes:<name>", handle, ...)``. These
 look at behaviour (which layers ran on which inputs), never at attribute names.
+
+Which side: they run in the worker, in the submission's own process, so what
+they return is what submitted code let them see; the parent checks the values
+it gets back (shapes, caps) but the layer widths and parameter counts it grades
+are as reported here.
 """
 from __future__ import annotations
 

@@ -6,6 +6,12 @@ The loss is the grader's own (closed-form BCE and KL of the model's outputs),
 so a loss bug costs the loss items, not the training items. Returns the
 per-epoch history; the trained model stays in the worker for the parent to
 evaluate with its own oracles.
+
+Which side: this module runs in the worker, in the submission's own process,
+so submitted code can reach it and its history is a report, not a verdict.
+The test losses the smoke items judge are computed in the parent
+(``evaluate.py``) from the model's outputs; the falling-training-loss check
+still reads this history.
 """
 from __future__ import annotations
 
