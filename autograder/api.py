@@ -51,23 +51,26 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
         isolation.plan(os.environ.get("AUTOGRADER_ISOLATION", "auto"))  # raises IsolationUnavailable: refuse
         public_only = not any(GRADED.glob("*/test_*_hidden.py"))
         report = Report(public_only=public_only)
+        layers: set[str] | None = None  # the layers every worker of every suite had
         threads = torch.get_num_threads()
         torch.set_num_threads(1)  # the oracles' small linear algebra: fastest and identical on one thread
         try:
             for name in assignments:  # one pytest session (and one worker) per assignment
-                items, output, isolation_label = _run_suite(GRADED / name, folder, public_only, progress, keyword, name)
+                items, output, got = _run_suite(GRADED / name, folder, public_only, progress, keyword, name)
                 report.items += items
                 report.output += output
-                report.isolation = _weakest(report.isolation, isolation_label)
+                layers = got if layers is None else layers if got is None else layers & got
         finally:
             torch.set_num_threads(threads)
         report.assignments = [a for a in assignments]
+        report.isolation = isolation.label(layers) if layers is not None else ""
         report.seconds = time.monotonic() - started
         return report
 
 
 def _run_suite(suite: Path, folder: Path, public_only: bool, progress, keyword, name):
-    """Run one assignment's graded items on ``folder``; returns (items, what the worker printed).
+    """Run one assignment's graded items on ``folder``; returns (items, what the worker printed, the
+    isolation layers its workers had, or None when none started).
 
     A suite that cannot run becomes a harness item of its own."""
     collector = ScoreCollector(public_only=public_only, progress=progress)
@@ -88,21 +91,13 @@ def _run_suite(suite: Path, folder: Path, public_only: bool, progress, keyword, 
             os.environ["AUTOGRADER_SUBMISSION"] = old
     items = collector.report.items if collector.report else []
     output = collector.report.output if collector.report else ""
-    label = collector.report.isolation if collector.report else ""
     ran = any(i.assignment != "harness" for i in items)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED) \
             or not ran and not keyword:
         items.append(ItemResult("harness", "ERR", f"Autograder failed on {name}.py", 0, 0,
                                 f"the graded suite did not run (pytest exit {int(code)}):\n"
                                 + sink.getvalue()[-2000:], harness_error=True))
-    return items, output, label
-
-
-def _weakest(a: str, b: str) -> str:
-    """Of two isolation labels, the one with fewer layers (a report states the weakest it had)."""
-    if not a or not b:
-        return a or b
-    return min(a, b, key=lambda text: (text.startswith("kernel"), text.count("+")))
+    return items, output, collector.layers
 
 
 def _readable_by_worker(tmp: Path, folder: Path) -> None:

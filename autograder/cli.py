@@ -40,9 +40,8 @@ def grade_main(argv: list[str]) -> int:
 
     from autograder.api import GRADED, grade
     from autograder.report import render_text, to_gradescope
-    from autograder.submission import BadSubmission
-
     from autograder.results_file import BadResultsPath, check_results_path, write_results
+    from autograder.submission import BadSubmission
 
     try:
         results_path = check_results_path(args.json) if args.json else None

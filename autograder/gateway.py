@@ -38,6 +38,7 @@ from autograder import isolation, protocol
 from autograder.cgroup import Cgroup
 from autograder.errors import SubmissionError
 from autograder.limits import Limits
+from autograder.sandbox import UNPRIVILEGED_GID, UNPRIVILEGED_UID
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 
@@ -182,13 +183,11 @@ class Gateway:
 
     def _command(self, req_r: int, rep_w: int) -> tuple[list[str], dict]:
         """The worker's argv (under bubblewrap when planned) and its configuration."""
-        from course.data import data_root
-
         self.scratch = tempfile.mkdtemp(prefix="autograder-scratch-")
         config = {"submission": self.submission_dir, **self.limits.worker_config(), "scratch": self.scratch,
                   "kernel": self.plan.kernel, "outside_layers": ["namespaces"] if self.plan.bwrap else [],
-                  "read_roots": isolation.read_roots(self.submission_dir, str(data_root())),
                   "hidden": isolation.hidden_paths()}
+        config["read_roots"] = isolation.read_roots(self.submission_dir, config["data_root"])
         code = (f"import sys; sys.path.insert(0, {PACKAGE_ROOT!r}); "
                 f"from autograder.worker import main; main({json.dumps(config)!r}, {req_r}, {rep_w})")
         command = [sys.executable, "-I", "-B", "-u", "-c", code]  # -u: prints reach the report
@@ -197,7 +196,7 @@ class Gateway:
                                               hidden=config["hidden"], scratch=self.scratch,
                                               scratch_bytes=self.limits.scratch_mb * 2**20)
         elif os.geteuid() == 0 and not self.plan.kernel:
-            os.chown(self.scratch, 65534, 65534)  # the worker may drop to nobody
+            os.chown(self.scratch, UNPRIVILEGED_UID, UNPRIVILEGED_GID)  # the worker may drop to nobody
         if self.limits.sandbox:
             memory = (self.limits.memory_mb + self.limits.scratch_mb + 1024) * 2**20  # + torch itself
             self.cgroup = Cgroup.create(memory, self.limits.max_processes)
@@ -288,10 +287,10 @@ class Gateway:
                 self.imported.add((module, self.generation))
             return self._send(message, call, timeout, generation)
         except SubmissionError as exc:
-            if exc.kind == "timeout" and module not in self.hung_modules:
-                self.hung[key] = (self.current_item or "an earlier item", timeout)
             if exc.kind == "timeout":
                 self.hang_spent += timeout
+                if module not in self.hung_modules:
+                    self.hung[key] = (self.current_item or "an earlier item", timeout)
             raise
 
     def _send(self, message: dict, call: str, timeout: float, generation: int | None):

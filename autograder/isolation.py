@@ -103,14 +103,15 @@ def plan(mode: str = "auto", namespaces: bool = True) -> Plan:
     result.kernel = not missing
     if missing:
         result.warnings.append(f"missing {missing}")
-    bwrap = bwrap_binary() if namespaces else None
-    why = namespaces_work(bwrap) if bwrap else "bubblewrap (bwrap) is not installed"
-    if why and namespaces:
-        result.warnings.append(f"no namespaces: {why.splitlines()[-1][:200]}")
-    else:
-        result.bwrap = bwrap
+    if namespaces:
+        bwrap = bwrap_binary()
+        why = namespaces_work(bwrap) if bwrap else "bubblewrap (bwrap) is not installed"
+        if why:
+            result.warnings.append(f"no namespaces: {why.splitlines()[-1][:200]}")
+        else:
+            result.bwrap = bwrap
     if missing:
-        result.warnings.append("falling back to the Python audit hook" + (" inside namespaces" if not why else ""))
+        result.warnings.append("falling back to the Python audit hook" + (" inside namespaces" if result.bwrap else ""))
     return result
 
 
@@ -157,7 +158,10 @@ def bwrap_command(bwrap: str, command: list[str], *, binds: list[str], hidden: l
                   scratch_bytes: int) -> list[str]:
     """bubblewrap's argv around ``command``: read-only ``binds`` at their own paths, ``hidden`` masked,
     a size-capped tmpfs at ``scratch``, fresh /proc and /dev, no network, no capabilities."""
-    args = [bwrap, "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534", "--hostname", "grader",
+    from autograder.sandbox import UNPRIVILEGED_GID, UNPRIVILEGED_UID
+
+    args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(UNPRIVILEGED_UID), "--gid",
+            str(UNPRIVILEGED_GID), "--hostname", "grader",
             "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev",
             "--tmpfs", "/tmp"]
     real = sorted({os.path.realpath(b) for b in binds if os.path.exists(b) and not b.startswith(("/proc", "/dev"))},

@@ -20,9 +20,6 @@ import errno
 import os
 import resource
 
-UNPRIVILEGED = 65534  # nobody / nogroup
-
-
 class LayerUnavailable(RuntimeError):
     """This kernel (or machine) cannot provide the requested wall."""
 

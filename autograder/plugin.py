@@ -45,6 +45,7 @@ class ScoreCollector:
         self.public_only = public_only
         self.started = time.monotonic()
         self.gateways = []
+        self.layers: set[str] | None = None  # isolation layers every worker of the session had
 
     def pytest_collectreport(self, report):
         """A graded module that cannot even be collected is a harness failure, shown as an item."""
@@ -93,10 +94,11 @@ class ScoreCollector:
             output += gw.output()
         from autograder.isolation import label
 
-        layers = [gw.layers if gw.layers is not None else gw.plan.expected() for gw in self.gateways]
+        reported = [gw.layers if gw.layers is not None else gw.plan.expected() for gw in self.gateways]
+        self.layers = set.intersection(*map(set, reported)) if reported else None  # the weakest set seen
         self.report = Report(items=items, assignments=sorted({i.assignment for i in items}),
                              public_only=self.public_only, output=output,
-                             isolation=label(set.intersection(*map(set, layers))) if layers else "",
+                             isolation=label(self.layers) if self.layers is not None else "",
                              seconds=time.monotonic() - self.started)
 
     def pytest_terminal_summary(self, terminalreporter):

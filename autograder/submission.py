@@ -3,7 +3,6 @@ folder holding only the five assignment files, nothing else."""
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from autograder import isolation
+from tests.processes import alive_with, native_spawn_source
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIVE = Path(__file__).resolve().parent / "hostile_native"
@@ -46,20 +47,6 @@ def grader_files() -> dict[str, str]:
     return out
 
 
-def alive_with(marker: str) -> list[str]:
-    """Command lines of live processes that contain ``marker``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and int(entry.name) != os.getpid():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if marker in cmdline:
-                found.append(f"{entry.name}: {cmdline[:200]}")
-    return found
-
-
 class Listener(threading.Thread):
     """Counts connections to a port on 127.0.0.1."""
 
@@ -81,10 +68,9 @@ class Listener(threading.Thread):
 def outcomes(request, tmp_path_factory):
     """Grade every case once in this mode; returns {case: what happened}."""
     mode = request.param
-    bwrap = isolation.bwrap_binary()
-    why = isolation.namespaces_work(bwrap) if bwrap else "bubblewrap is not installed"
-    if mode == "namespaces" and why:
-        pytest.skip(f"no namespaces on this machine: {why.splitlines()[-1][:200]}")
+    plan = isolation.plan("kernel")
+    if mode == "namespaces" and not plan.bwrap:
+        pytest.skip(f"this machine gives no namespaces ({'; '.join(plan.warnings)})")
     token = f"CANARY-{secrets.token_hex(8)}"
     canary = f"canary_{mode}_{os.getpid()}.txt"
     planted = [ROOT / "solutions" / canary, ROOT / "autograder/graded/vae" / canary]
@@ -169,11 +155,7 @@ def test_python_mode_is_only_a_first_layer(tmp_path):
     """The control: with the audit hook alone, a native spawn does escape (so the checks above can fail)."""
     out = tmp_path / "out"
     out.mkdir()
-    (tmp_path / "vae.py").write_text(
-        "import _posixsubprocess, os\n"
-        "r, w = os.pipe()\n"
-        f"_posixsubprocess.fork_exec([b'/bin/sh', b'-c', b'touch {out}/escaped'], [b'/bin/sh'], True, (), None, None,"
-        " -1, -1, -1, -1, -1, -1, r, w, True, True, -1, -1, None, -1, -1, None, False)\n")
+    (tmp_path / "vae.py").write_text(native_spawn_source(f"touch {out}/escaped"))
     env = {**os.environ, "AUTOGRADER_ISOLATION": "python"}
     proc = subprocess.run([sys.executable, "-m", "autograder", str(tmp_path / "vae.py"), "-k", "kl"],
                           capture_output=True, text=True, timeout=300, env=env)

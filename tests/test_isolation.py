@@ -11,6 +11,7 @@ from autograder import cgroup
 from autograder.cli import main as cli_main
 from autograder.gateway import Gateway
 from autograder.limits import Limits
+from tests.processes import alive_with, native_spawn_source
 
 
 @pytest.fixture
@@ -73,31 +74,15 @@ def test_hidden_paths_cover_the_installed_package():
     assert graded in isolation.hidden_paths()
 
 
-def _alive(marker: str) -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
-                found.append(entry.name)
-        except OSError:
-            pass
-    return found
-
-
 @pytest.mark.skipif(not cgroup.available(), reason="this machine gives the grader no cgroup")
 def test_cgroup_kills_what_left_the_session_even_with_the_python_hook_only(tmp_path):
     """With the audit hook alone a native spawn escapes the worker's session; its cgroup still ends it."""
     marker = f"cgroup-test-{os.getpid()}"
-    (tmp_path / "vae.py").write_text(
-        "import _posixsubprocess, os\n"
-        "def spawn():\n"
-        "    r, w = os.pipe()\n"
-        f"    return _posixsubprocess.fork_exec([b'/bin/sh', b'-c', b'sleep 60 # {marker}'], [b'/bin/sh'], True, (),"
-        " None, None, -1, -1, -1, -1, -1, -1, r, w, True, True, -1, -1, None, -1, -1, None, False)\n")
+    (tmp_path / "vae.py").write_text(native_spawn_source(f"sleep 60 # {marker}", function="spawn"))
     with Gateway(tmp_path, Limits(isolation="python")) as gw:
         gw.call("vae.spawn")
         assert "cgroup" in gw.layers
         time.sleep(0.3)
-        assert _alive(marker), "the control: the spawned process runs while the worker does"
+        assert alive_with(marker), "the control: the spawned process runs while the worker does"
     time.sleep(0.2)
-    assert not _alive(marker)
+    assert not alive_with(marker)
