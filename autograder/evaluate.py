@@ -1,14 +1,73 @@
 """Parent-side evaluation of smoke-trained models with the grader's own oracles.
 
-The model is reached only through its handle (encode / decode calls); every
-loss here is computed by ``oracles``, never by submitted code.
+Which side: everything here runs in the grading parent. ``smoke_run`` has the
+worker train the submitted model with the trusted trainer, then pulls the
+weights before and after training and rebuilds the model in the parent
+(``architecture.py``); the metrics below evaluate those rebuilt models, so no
+number the smoke items judge comes from code that ran next to the submission.
+faces.py's architecture is free, so its model is evaluated from its encode and
+decode outputs (calls into the worker), before and after training. Every loss
+is computed by ``oracles``.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 
 from autograder import oracles
 from autograder.checks import expect_tensor
+
+TRAIN_PROBE = 512  # training images on which the loss before and after training is measured
+
+
+@dataclass
+class SmokeRun:
+    """One smoke training. ``before`` / ``after``: the model rebuilt in the parent from its own weights
+    before and after training (``architecture.Rebuilt``), where the contract fixes the architecture.
+    ``first``: what ``before(handle)`` measured on the untrained model (faces.py, no rebuild)."""
+
+    handle: object
+    before: object = None
+    after: object = None
+    first: object = None
+
+
+def smoke_run(gateway, target: str, assignment: str, cfg: dict, *args, label: str, data=None, spec=None,
+              calls=None, before=None, **kwargs) -> SmokeRun:
+    """Train ``target(*args, **kwargs)`` in the worker with ``autograder.smoke.train`` (``cfg``'s epochs,
+    batch_size, lr, seed; ``data`` or the digits) and return what the parent needs to judge it.
+
+    With ``spec`` (an ``architecture.Spec``, or a function of the parameter shapes that returns one, so that
+    a width the contract does not fix costs only the layer items), the weights are pulled before and after
+    training and a fresh instance is recognised with ``calls`` (method -> inputs) to read them as the contract's layers. A run
+    the submission tampered with can only yield weights of that architecture, judged like any others.
+    """
+    from autograder import architecture
+
+    model = gateway.new(target, *args, seed=cfg["seed"], **kwargs)
+    run = SmokeRun(model)
+
+    def pull():
+        reply = gateway.trusted("autograder.probes:parameters", model, label=f"reading the weights ({label})")
+        if not isinstance(reply, list) or not all(isinstance(t, torch.Tensor) and t.is_floating_point()
+                                                  for t in reply):
+            raise AssertionError(f"weights of the model ({label}): expected a list of float tensors, "
+                                 f"got {type(reply).__name__}.")
+        return reply
+
+    initial = pull() if spec is not None else None
+    run.first = before(model) if before is not None else None
+    gateway.trusted("autograder.smoke:train", model, assignment, epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+                    lr=cfg["lr"], seed=cfg["seed"], data=data, timeout=gateway.limits.train_timeout, label=label)
+    if spec is not None:
+        final = pull()
+        if not isinstance(spec, architecture.Spec):
+            spec = spec([tuple(t.shape) for t in initial])
+        match = architecture.recognise(gateway, gateway.new(target, *args, **kwargs), spec, calls)
+        run.before = architecture.rebuild(spec, match, initial)
+        run.after = architecture.rebuild(spec, match, final)
+    return run
 
 
 def vae_terms(model, x: torch.Tensor, seed: int = 0) -> dict:
@@ -26,7 +85,7 @@ def vae_terms(model, x: torch.Tensor, seed: int = 0) -> dict:
 
 def ae_terms(model, x: torch.Tensor) -> dict:
     """Per-image BCE and per-pixel MSE of the autoencoder's reconstructions of ``x`` (N, 784)."""
-    recon = expect_tensor(model(x)[0], "recon from forward", tuple(x.shape))
+    recon = expect_tensor(model.decode(model.encode(x)), "decode(encode(x))", tuple(x.shape))
     n = x.shape[0]
     return {"loss": float(oracles.bernoulli_nll(recon.clamp(0, 1), x)) / n,
             "mse": float(((recon - x) ** 2).mean()), "recon": recon}
@@ -58,10 +117,12 @@ def nearest_mse(images: torch.Tensor, reference: torch.Tensor) -> float:
     return float(d.min(dim=1).values.mean())
 
 
-def vae_smoke_metrics(model, history: dict, digits: dict, kind: str) -> dict:
-    """Every number the vae.py smoke items judge, for a smoke-trained "ae" or "vae"."""
+def vae_smoke_metrics(run: SmokeRun, digits: dict, kind: str) -> dict:
+    """Every number the vae.py smoke items judge, for a smoke-trained "ae" or "vae" (rebuilt models)."""
     x_train, x_test = digits["x_train"], digits["x_test"]
-    m = {"train_first": history["train_loss"][0], "train_last": history["train_loss"][-1]}
+    terms = ae_terms if kind == "ae" else vae_terms
+    model, probe = run.after, x_train[:TRAIN_PROBE]
+    m = {"train_first": terms(run.before, probe)["loss"], "train_last": terms(model, probe)["loss"]}
     if kind == "ae":
         terms = ae_terms(model, x_test)
         m.update(test_loss=terms["loss"], mse=terms["mse"], baseline_mse=mean_image_mse(x_train, x_test))
@@ -86,12 +147,21 @@ def vae_smoke_metrics(model, history: dict, digits: dict, kind: str) -> dict:
     return m
 
 
-def conv_vae_smoke_metrics(model, history: dict, x_test: torch.Tensor, seed: int = 0) -> dict:
-    """Every number the conv_vae.py smoke item judges, for a smoke-trained ``VAE``.
+def conv_vae_smoke_metrics(run: SmokeRun, x_train: torch.Tensor, x_test: torch.Tensor, seed: int = 0) -> dict:
+    """Every number the conv_vae.py smoke item judges, for a smoke-trained ``VAE`` (rebuilt models).
 
-    ``x_test`` is (N, 1, d, d). The negative ELBO uses one z per image, z = mu + sigma * eps
-    with eps from the grader's own seeded generator, and the grader's BCE and KL oracles.
+    ``x_train`` and ``x_test`` are (N, 1, d, d); the training loss is measured on the first ``TRAIN_PROBE``.
     """
+    probe = x_train[:TRAIN_PROBE]
+    terms = conv_vae_terms(run.after, x_test, seed)
+    return {"train_first": conv_vae_terms(run.before, probe, seed)["loss"],
+            "train_last": conv_vae_terms(run.after, probe, seed)["loss"],
+            "test_loss": terms["loss"], "reconstruction": terms["reconstruction"], "kl": terms["kl"]}
+
+
+def conv_vae_terms(model, x_test: torch.Tensor, seed: int = 0) -> dict:
+    """Per-image negative ELBO of a conv ``VAE`` on ``x_test`` (N, 1, d, d), one z = mu + sigma * eps per image
+    with eps from the grader's own seeded generator, and the grader's BCE and KL oracles."""
     n = x_test.shape[0]
     out = model.get("encoder")(x_test)
     if not (isinstance(out, tuple) and len(out) == 2):
@@ -106,8 +176,7 @@ def conv_vae_smoke_metrics(model, history: dict, x_test: torch.Tensor, seed: int
     x_hat = expect_tensor(model.get("decoder")(mu + sigma * eps), "decoder(z) of the trained VAE", tuple(x_test.shape))
     rec = float(oracles.bernoulli_nll(x_hat.clamp(0, 1), x_test)) / n
     kl = float(oracles.gaussian_kl_from_sigma(mu, sigma)) / n
-    return {"train_first": history["train_loss"][0], "train_last": history["train_loss"][-1],
-            "test_loss": rec + kl, "reconstruction": rec, "kl": kl}
+    return {"loss": rec + kl, "reconstruction": rec, "kl": kl}
 
 
 _FACES_DATA: dict = {}
@@ -150,25 +219,32 @@ def faces_smoke_data(n_train: int, n_test: int, seed: int = 0):
     return _FACES_DATA[key]
 
 
-def faces_smoke_metrics(gateway, model, history: dict, x_test: torch.Tensor, seed: int = 0) -> dict:
-    """Every number the faces.py smoke item judges, for a smoke-trained ``FaceVAE``.
+FACES_PROBE = 64  # training faces on which faces.py's loss before and after training is measured
 
-    ``x_test`` is (N, 3, 64, 64). The negative ELBO per image uses one z per image from the model's
-    own encode and decode, eps from the grader's seeded generator, and the grader's BCE and KL oracles.
-    It is taken in eval mode and in training mode, and the lower one counts: after a few dozen steps
-    BatchNorm's running averages still lag behind the weights, so a correct model with BatchNorm can
-    look untrained in eval mode (KL of hundreds of nats) while its batch statistics are fine.
-    """
+
+def faces_terms(gateway, model, x: torch.Tensor, seed: int = 0) -> dict:
+    """Per-image negative ELBO terms of a ``FaceVAE`` handle on ``x`` (N, 3, 64, 64), the lower of eval and
+    training mode ("mode" says which): after a few dozen steps BatchNorm's running averages still lag behind
+    the weights, so a correct model with BatchNorm can look untrained in eval mode (KL of hundreds of nats)
+    while its batch statistics are fine. One z per image from the model's own encode and decode, eps from the
+    grader's seeded generator, the grader's BCE and KL oracles."""
     by_mode = {}
     for mode in ("eval", "train"):
         gateway.trusted("autograder.probes:set_training", model, mode == "train", label="switching your FaceVAE's mode")
-        by_mode[mode] = vae_terms(model, x_test, seed)
+        by_mode[mode] = vae_terms(model, x, seed)
     gateway.trusted("autograder.probes:set_training", model, False, label="switching your FaceVAE's mode")
     mode = min(by_mode, key=lambda k: (by_mode[k]["loss"] != by_mode[k]["loss"], by_mode[k]["loss"]))  # NaN last
-    terms = by_mode[mode]
-    return {"train_first": history["train_loss"][0], "train_last": history["train_loss"][-1],
-            "test_loss": terms["loss"], "reconstruction": terms["reconstruction"], "kl": terms["kl"], "mode": mode,
-            "eval_loss": by_mode["eval"]["loss"], "train_mode_loss": by_mode["train"]["loss"]}
+    return {**by_mode[mode], "mode": mode, "eval_loss": by_mode["eval"]["loss"],
+            "train_mode_loss": by_mode["train"]["loss"]}
+
+
+def faces_smoke_metrics(gateway, run: SmokeRun, x_train: torch.Tensor, x_test: torch.Tensor, seed: int = 0) -> dict:
+    """Every number the faces.py smoke item judges, for a smoke-trained ``FaceVAE`` (``run.first``: the loss
+    ``faces_terms`` gave on ``x_train[:FACES_PROBE]`` before training)."""
+    terms = faces_terms(gateway, run.handle, x_test, seed)
+    return {"train_first": run.first, "train_last": faces_terms(gateway, run.handle, x_train[:FACES_PROBE], seed)["loss"],
+            "test_loss": terms["loss"], "reconstruction": terms["reconstruction"], "kl": terms["kl"],
+            "mode": terms["mode"], "eval_loss": terms["eval_loss"], "train_mode_loss": terms["train_mode_loss"]}
 
 
 def reference_ae_mse(x_train: torch.Tensor, x_test: torch.Tensor, k: int, *, epochs: int, batch_size: int,
@@ -296,23 +372,32 @@ def digit_classifier(x_train: torch.Tensor, y_train: torch.Tensor, c: float = 0.
         return LogisticRegression(C=c, max_iter=300).fit(x, y_train.numpy())
 
 
-def label_recognition(model, classifier, n_per_class: int, seed: int, n_classes: int = 10) -> dict:
-    """Draw ``n_per_class`` images per class with ``model.sample`` and let ``classifier`` read them.
+def cvae_prior_samples(model, labels: torch.Tensor, code: int, seed: int, n_classes: int = 10) -> torch.Tensor:
+    """The grader's own sampler on a (rebuilt) CVAE: z ~ N(0, I) from a seeded generator, decoded with
+    one_hot(labels); (N, 784). The submitted ``sample`` is judged by its own items."""
+    z = torch.randn(labels.numel(), code, generator=torch.Generator().manual_seed(seed))
+    y = torch.nn.functional.one_hot(labels, n_classes).float()
+    return expect_tensor(model.decode(z, y), f"decode(z, y) for {labels.numel()} prior codes", (labels.numel(), 784))
 
-    Returns the fraction recognised as the requested class, overall and per class."""
+
+def label_recognition(model, classifier, n_per_class: int, seed: int, code: int = 40, n_classes: int = 10) -> dict:
+    """Draw ``n_per_class`` images per class from the trained (rebuilt) CVAE with ``cvae_prior_samples``
+    and let ``classifier`` read them. Returns the fraction recognised as the requested class, overall and
+    per class."""
     labels = torch.arange(n_classes).repeat(n_per_class)
-    images = expect_tensor(model.sample(labels, seed=seed), f"sample(labels) for {labels.numel()} labels",
-                           (labels.numel(), 784))
+    images = cvae_prior_samples(model, labels, code, seed, n_classes)
     predicted = torch.from_numpy(classifier.predict(images.clamp(0, 1).double().numpy()))
     hit = (predicted == labels).double()
     return {"rate": float(hit.mean()), "per_class": [float(hit[labels == k].mean()) for k in range(n_classes)]}
 
 
-def cvae_smoke_metrics(model, history: dict, digits: dict, seed: int = 0) -> dict:
-    """The training figures and the grader's test negative ELBO of a smoke-trained CVAE (binarized digits).
-    Sampling is judged apart (``label_recognition``), so a broken ``sample`` costs only the sampling items."""
-    x_test = torch.round(digits["x_test"])
-    y_test = torch.nn.functional.one_hot(digits["y_test"], 10).float()
-    terms = cvae_terms(model, x_test, y_test, seed)
-    return {"train_first": history["train_loss"][0], "train_last": history["train_loss"][-1],
-            "test_loss": terms["loss"], "kl": terms["kl"]}
+def cvae_smoke_metrics(run: SmokeRun, digits: dict, seed: int = 0) -> dict:
+    """The training figures and the grader's test negative ELBO of a smoke-trained CVAE (rebuilt models,
+    binarized digits)."""
+    def terms(model, x, labels):
+        return cvae_terms(model, torch.round(x), torch.nn.functional.one_hot(labels, 10).float(), seed)
+
+    x_train, y_train = digits["x_train"][:TRAIN_PROBE], digits["y_train"][:TRAIN_PROBE]
+    test = terms(run.after, digits["x_test"], digits["y_test"])
+    return {"train_first": terms(run.before, x_train, y_train)["loss"],
+            "train_last": terms(run.after, x_train, y_train)["loss"], "test_loss": test["loss"], "kl": test["kl"]}

@@ -1,17 +1,41 @@
-"""Trusted inspection code that runs inside the worker, on submitted objects.
+"""Trusted helpers that run inside the worker, on submitted objects.
 
-Called as ``gateway.trusted("autograder.probes:<name>", handle, ...)``. These
-look at behaviour (which layers ran on which inputs), never at attribute names.
+Called as ``gateway.trusted("autograder.probes:<name>", handle, ...)``.
 
-Which side: they run in the worker, in the submission's own process, so what
-they return is what submitted code let them see; the parent checks the values
-it gets back (shapes, caps) but the layer widths and parameter counts it grades
-are as reported here.
+Which side: they run in the worker, in the submission's own process, so
+submitted code can replace them and what they return is a claim, never a
+verdict. The parent uses them only where a lie cannot earn a point: to list
+parameter shapes and load or pull weights (``architecture.py`` then judges the
+layers from outputs on weights and inputs the parent drew, and the smoke items
+evaluate pulled weights in the parent), to call a method twice without
+reseeding, or to build stand-in objects (datasets, decoders) whose use the
+parent checks from the values that come back.
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+
+def parameter_shapes(model: nn.Module) -> list:
+    """The shape of every parameter, in registration order (``model.parameters()``)."""
+    return [tuple(int(v) for v in p.shape) for p in model.parameters()]
+
+
+def load_parameters(model: nn.Module, tensors: list) -> int:
+    """Copy ``tensors`` into the parameters, in registration order; returns how many were loaded."""
+    params = list(model.parameters())
+    if len(params) != len(tensors):
+        raise ValueError(f"expected {len(params)} tensors, got {len(tensors)}")
+    with torch.no_grad():
+        for p, t in zip(params, tensors):
+            p.copy_(t)
+    return len(params)
+
+
+def parameters(model: nn.Module) -> list:
+    """A float32 copy of every parameter, in registration order."""
+    return [p.detach().float().clone() for p in model.parameters()]
 
 
 def describe(model: nn.Module) -> dict:

@@ -2,16 +2,18 @@
 submitted model, seeded, CPU, on the embedded digits.
 
 Called as ``gateway.trusted("autograder.smoke:train", model_handle, "vae", ...)``.
-The loss is the grader's own (closed-form BCE and KL of the model's outputs),
-so a loss bug costs the loss items, not the training items. Returns the
-per-epoch history; the trained model stays in the worker for the parent to
-evaluate with its own oracles.
+The loss is the grader's own, composed from the submitted layers only
+(encode, the grader's own reparameterization, decode; closed-form BCE and KL),
+so a bug in the loss, in ``reparameterize`` or in ``forward`` costs that
+function's items, not the training items. Returns the per-epoch history; the
+trained model stays in the worker.
 
 Which side: this module runs in the worker, in the submission's own process,
-so submitted code can reach it and its history is a report, not a verdict.
-The test losses the smoke items judge are computed in the parent
-(``evaluate.py``) from the model's outputs; the falling-training-loss check
-still reads this history.
+so submitted code can reach it and its history is a report, never a verdict.
+The parent pulls the weights before and after training and evaluates them in
+its own rebuild of the contract's architecture (``graded/conftest.py``,
+``architecture.py``, ``evaluate.py``); faces.py, whose architecture is free,
+is evaluated in the parent from the model's encode and decode outputs.
 """
 from __future__ import annotations
 
@@ -31,13 +33,19 @@ def kl_sum(mu, logvar):
 
 
 def _mlp_loss(model, x, y):
-    recon, a, b = model(x)
-    return bce_sum(recon, x) + (kl_sum(a, b) if b is not None else 0.0)
+    code = model.encode(x)
+    if isinstance(code, torch.Tensor):  # "ae": z
+        return bce_sum(model.decode(code), x)
+    mu, logvar = code
+    z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    return bce_sum(model.decode(z), x) + kl_sum(mu, logvar)
 
 
 def _cvae_loss(model, x, y):
-    recon, mu, logvar = model(x, F.one_hot(y, 10).float())
-    return bce_sum(recon, x) + kl_sum(mu, logvar)
+    y = F.one_hot(y, 10).float()
+    mu, logvar = model.encode(x, y)
+    z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    return bce_sum(model.decode(z, y), x) + kl_sum(mu, logvar)
 
 
 def _conv_loss(model, x, y):

@@ -85,7 +85,7 @@ def digits():
 
 
 class SmokeModels:
-    """Smoke-trained models, trained once per worker and reused by every item.
+    """Smoke-trained models (``evaluate.smoke_run``), trained once per worker and reused by every item.
 
     A worker restart (after a crash elsewhere) drops them; the next item that
     asks retrains, so one failure does not cascade into unrelated items.
@@ -94,17 +94,16 @@ class SmokeModels:
     def __init__(self, gateway):
         self.gateway, self.cache = gateway, {}
 
-    def __call__(self, target: str, assignment: str, cfg: dict, *args, label: str, data=None, **kwargs):
-        """(handle, history) of ``target(*args, **kwargs)`` trained by ``autograder.smoke.train`` with
-        ``cfg``'s epochs, batch_size, lr and seed (on ``data`` when given, else the digits)."""
-        spec = (target, args, tuple(sorted(kwargs.items())))
+    def __call__(self, target: str, assignment: str, cfg: dict, *args, label: str, **kwargs):
+        """The ``evaluate.SmokeRun`` of ``target(*args, **kwargs)``; keywords as ``evaluate.smoke_run``."""
+        from autograder.evaluate import smoke_run
+
+        spec = (target, args, tuple(sorted((k, v) for k, v in kwargs.items()
+                                           if k not in ("data", "spec", "calls", "before"))))
         if (spec, self.gateway.generation) not in self.cache:
-            model = self.gateway.new(target, *args, seed=cfg["seed"], **kwargs)  # may start a new worker
-            history = self.gateway.trusted(
-                "autograder.smoke:train", model, assignment, epochs=cfg["epochs"], batch_size=cfg["batch_size"],
-                lr=cfg["lr"], seed=cfg["seed"], data=data, timeout=self.gateway.limits.train_timeout, label=label)
+            run = smoke_run(self.gateway, target, assignment, cfg, *args, label=label, **kwargs)
             self.cache = {k: v for k, v in self.cache.items() if k[1] == self.gateway.generation}
-            self.cache[(spec, self.gateway.generation)] = (model, history)
+            self.cache[(spec, self.gateway.generation)] = run
         return self.cache[(spec, self.gateway.generation)]
 
 

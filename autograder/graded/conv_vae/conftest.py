@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+import torch
+
+from autograder import specs
 from autograder.calibration import CONV_VAE_SMOKE
 from autograder.errors import SubmissionError
 from autograder.graded.conv_vae.layers import MODULE
@@ -22,9 +25,13 @@ def vae(gateway):
 
 @pytest.fixture(scope="session")
 def trained(smoke_models):
-    """trained() -> (handle, history) of the smoke-trained VAE (the smaller smoke configuration)."""
+    """trained() -> the ``evaluate.SmokeRun`` of the smoke-trained VAE (the smaller smoke configuration)."""
+    cfg = CONV_VAE_SMOKE["model"]
+    gen = torch.Generator().manual_seed(42)
+    calls = {"encoder.forward": (torch.rand(8, 1, cfg["d"], cfg["d"], generator=gen),),
+             "decoder.forward": (torch.randn(8, cfg["lat"], generator=gen),)}
     return lambda: smoke_models("conv_vae.VAE", "conv_vae", CONV_VAE_SMOKE, label="training your VAE (conv_vae.VAE)",
-                                **CONV_VAE_SMOKE["model"])
+                                spec=specs.conv_vae(**cfg), calls=calls, **cfg)
 
 
 @pytest.fixture(scope="session")
@@ -32,5 +39,5 @@ def smoke_metrics(trained, digits):
     """The smoke metrics of the trained VAE on the test digits (autograder.evaluate)."""
     from autograder.evaluate import conv_vae_smoke_metrics
 
-    model, history = trained()
-    return conv_vae_smoke_metrics(model, history, digits["x_test"].view(-1, 1, 28, 28))
+    return conv_vae_smoke_metrics(trained(), digits["x_train"].view(-1, 1, 28, 28),
+                                  digits["x_test"].view(-1, 1, 28, 28))

@@ -2,8 +2,18 @@
 from __future__ import annotations
 
 import pytest
+import torch
+import torch.nn.functional as F
 
+from autograder import specs
 from autograder.calibration import CVAE_SMOKE
+
+CODE = 40
+_GEN = torch.Generator().manual_seed(41)
+# Inputs on which the parent recognises a model's layers (``architecture.recognise``).
+RECOGNISE = {"encode": ((torch.rand(16, 784, generator=_GEN) < 0.3).float(),
+                        F.one_hot(torch.arange(16) % 10, 10).float()),
+             "decode": (torch.randn(16, CODE, generator=_GEN), F.one_hot((torch.arange(16) * 3) % 10, 10).float())}
 
 
 @pytest.fixture
@@ -13,8 +23,10 @@ def model(gateway):
 
 @pytest.fixture(scope="session")
 def trained(smoke_models):
-    """trained() -> (handle, history) of the smoke-trained CVAE."""
-    return lambda: smoke_models("cvae.CVAE", "cvae", CVAE_SMOKE, label="training your CVAE (cvae.CVAE)")
+    """trained() -> the ``evaluate.SmokeRun`` of the smoke-trained CVAE."""
+    return lambda: smoke_models("cvae.CVAE", "cvae", CVAE_SMOKE, label="training your CVAE (cvae.CVAE)",
+                                spec=lambda shapes: specs.cvae(hidden=specs.hidden_width(shapes, 794, 256)),
+                                calls=RECOGNISE)
 
 
 @pytest.fixture(scope="session")
@@ -33,25 +45,26 @@ def metrics(trained, digits):
     cache = {}
 
     def get():
-        model, history = trained()
-        if id(model) not in cache:
-            cache[id(model)] = cvae_smoke_metrics(model, history, digits, CVAE_SMOKE["seed"])
-        return cache[id(model)]
+        run = trained()
+        if id(run) not in cache:
+            cache[id(run)] = cvae_smoke_metrics(run, digits, CVAE_SMOKE["seed"])
+        return cache[id(run)]
 
     return get
 
 
 @pytest.fixture(scope="session")
 def recognition(trained, classifier):
-    """recognition() -> how often the grader's classifier reads the trained CVAE's samples as their label."""
+    """recognition() -> how often the grader's classifier reads images the trained CVAE decodes from prior codes
+    (the grader's own sampler, on the rebuilt model) as their label."""
     from autograder.evaluate import label_recognition
 
     cache = {}
 
     def get():
-        model, _ = trained()
-        if id(model) not in cache:
-            cache[id(model)] = label_recognition(model, classifier, CVAE_SMOKE["n_per_class"], CVAE_SMOKE["seed"])
-        return cache[id(model)]
+        run = trained()
+        if id(run) not in cache:
+            cache[id(run)] = label_recognition(run.after, classifier, CVAE_SMOKE["n_per_class"], CVAE_SMOKE["seed"])
+        return cache[id(run)]
 
     return get

@@ -1,11 +1,17 @@
-"""Fixtures of the vae.py items: fresh models and smoke-trained models."""
+"""Fixtures of the vae.py items: fresh models, the contract's layers as the parent rebuilds them, and
+smoke-trained models."""
 from __future__ import annotations
 
 import pytest
+import torch
 
+from autograder import specs
 from autograder.calibration import VAE_SMOKE
 
 CODE = 2
+# Inputs on which the parent recognises a model's layers (``architecture.recognise``).
+RECOGNISE = {"encode": (torch.rand(16, 784, generator=torch.Generator().manual_seed(11)),),
+             "decode": (torch.randn(16, CODE, generator=torch.Generator().manual_seed(12)),)}
 
 
 @pytest.fixture
@@ -18,11 +24,32 @@ def vae(gateway):
     return gateway.new("vae.Autoencoder", "vae")
 
 
+@pytest.fixture
+def recognised(gateway):
+    """recognised(kind, *sizes) -> ``architecture.Match`` of a fresh Autoencoder(kind, *sizes) against the
+    contract's layers with those sizes (784, 512, 2 when none are given; with ``any_hidden``, the hidden
+    width the model has)."""
+    from autograder.architecture import recognise
+
+    def get(kind, *sizes, any_hidden=False):
+        data, hidden, code = sizes or (784, 512, CODE)
+        calls = {"encode": (torch.rand(16, data, generator=torch.Generator().manual_seed(13)),),
+                 "decode": (torch.randn(16, code, generator=torch.Generator().manual_seed(14)),)}
+        return recognise(gateway, gateway.new("vae.Autoencoder", kind, *sizes),
+                         (lambda shapes: specs.mlp_autoencoder(kind, data, specs.hidden_width(shapes, data, hidden),
+                                                               code)) if any_hidden else
+                         specs.mlp_autoencoder(kind, data, hidden, code), calls)
+
+    return get
+
+
 @pytest.fixture(scope="session")
 def trained(smoke_models):
-    """trained(kind) -> (handle, history) of the smoke-trained "ae" or "vae"."""
-    return lambda kind: smoke_models("vae.Autoencoder", "vae", VAE_SMOKE, kind,
-                                     label=f"training your {kind.upper()} (vae.Autoencoder)")
+    """trained(kind) -> the ``evaluate.SmokeRun`` of the smoke-trained "ae" or "vae"."""
+    return lambda kind: smoke_models(
+        "vae.Autoencoder", "vae", VAE_SMOKE, kind, label=f"training your {kind.upper()} (vae.Autoencoder)",
+        spec=lambda shapes: specs.mlp_autoencoder(kind, 784, specs.hidden_width(shapes, 784, 512), CODE),
+        calls=RECOGNISE)
 
 
 @pytest.fixture(scope="session")
@@ -33,10 +60,10 @@ def metrics(trained, digits):
     cache = {}
 
     def get(kind):
-        model, history = trained(kind)
-        key = (kind, id(model))
+        run = trained(kind)
+        key = (kind, id(run))
         if key not in cache:
-            cache[key] = vae_smoke_metrics(model, history, digits, kind)
+            cache[key] = vae_smoke_metrics(run, digits, kind)
         return cache[key]
 
     return get
