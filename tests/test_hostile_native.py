@@ -9,7 +9,6 @@ another submission's file, appear in no output; nothing reaches a listening
 socket or a folder outside the sandbox; no process it started is alive 5 s after
 the grader exits; results.json is unchanged 10 s after exit.
 """
-import hashlib
 import json
 import os
 import secrets
@@ -24,6 +23,7 @@ import pytest
 
 from autograder import isolation
 from tests.processes import alive_with, native_spawn_source
+from tests.variants import grader_files
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIVE = Path(__file__).resolve().parent / "hostile_native"
@@ -34,17 +34,6 @@ MODES = [pytest.param(m, marks=pytest.mark.xdist_group(f"hostile-native-{m}")) f
 
 missing = isolation.kernel_layers_missing()
 pytestmark = pytest.mark.skipif(bool(missing), reason=f"this kernel lacks {missing}")
-
-
-def grader_files() -> dict[str, str]:
-    """sha256 of every file of the trusted tree (bytecode caches: those that exist now, compared by name)."""
-    out = {}
-    for top in ("autograder", "course", "solutions", "assignment"):
-        for path in sorted((ROOT / top).rglob("*")):
-            if path.is_file() and not path.name.startswith("canary_") and \
-                    (path.parent.name != "__pycache__" or path.parent.parent == ROOT / "autograder"):
-                out[str(path.relative_to(ROOT))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
 
 
 class Listener(threading.Thread):

@@ -9,6 +9,7 @@ catalogue entry can never silently test the unmodified reference.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,17 @@ class Variant:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{self.assignment}.py").write_text(self.source())
         return folder
+
+
+def grader_files() -> dict[str, str]:
+    """sha256 of every file of the trusted tree (bytecode caches: those that exist now, compared by name)."""
+    out = {}
+    for top in ("autograder", "course", "solutions", "assignment"):
+        for path in sorted((ROOT / top).rglob("*")):
+            if path.is_file() and not path.name.startswith("canary_") and \
+                    (path.parent.name != "__pycache__" or path.parent.parent == ROOT / "autograder"):
+                out[str(path.relative_to(ROOT))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
 
 
 def lost_items(report, assignment: str) -> set[str]:
