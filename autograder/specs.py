@@ -143,3 +143,31 @@ def conv_vae(c1=16, c2=32, lat=16, k=3, d=28) -> Spec:
                 {"enc_hidden": HIDDEN, "sigma": SIGMA, "dec_hidden": HIDDEN, "out": OUT},
                 {"encoder.forward": ("enc_hidden", "sigma"), "decoder.forward": ("dec_hidden", "out")},
                 fusable=[("mu", "std")])
+
+
+# -- inputs on which the parent recognises a model's layers (``architecture.recognise``) ----------------------
+
+
+def _gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def mlp_calls(data: int = 784, code: int = 2, seed: int = 11) -> dict:
+    """vae.Autoencoder: 16 images (16, data) in [0, 1] for encode, 16 codes (16, code) for decode."""
+    return {"encode": (torch.rand(16, data, generator=_gen(seed)),),
+            "decode": (torch.randn(16, code, generator=_gen(seed + 1)),)}
+
+
+def cvae_calls(data: int = 784, classes: int = 10, code: int = 40, seed: int = 41) -> dict:
+    """cvae.CVAE: binary images and one-hot labels for encode, codes and other labels for decode."""
+    gen = _gen(seed)
+    return {"encode": ((torch.rand(16, data, generator=gen) < 0.3).float(),
+                       F.one_hot(torch.arange(16) % classes, classes).float()),
+            "decode": (torch.randn(16, code, generator=gen), F.one_hot((torch.arange(16) * 3) % classes, classes).float())}
+
+
+def conv_vae_calls(lat: int, d: int, seed: int = 42) -> dict:
+    """conv_vae.VAE: 8 images (8, 1, d, d) for its encoder, 8 codes (8, lat) for its decoder."""
+    gen = _gen(seed)
+    return {"encoder.forward": (torch.rand(8, 1, d, d, generator=gen),),
+            "decoder.forward": (torch.randn(8, lat, generator=gen),)}

@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder import oracles  # noqa: E402
-from autograder.evaluate import conv_vae_smoke_metrics  # noqa: E402
+from autograder import oracles, specs  # noqa: E402
+from autograder.evaluate import conv_vae_smoke_metrics, conv_vae_terms, smoke_run  # noqa: E402
 from autograder.gateway import Gateway  # noqa: E402
 from course.data import load_images  # noqa: E402
 
@@ -49,16 +49,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:  # the worker reads a copy, as in grading
         shutil.copy(ROOT / "solutions" / "conv_vae.py", tmp)
         with Gateway(tmp) as gateway:
-            fresh = gateway.new("conv_vae.VAE", **cfg["model"], seed=cfg["seed"])
-            untrained = conv_vae_smoke_metrics(fresh, {"train_loss": [math.nan]}, x_test)
-            print(f"untrained VAE: test negative ELBO {untrained['test_loss']:.1f}; mean training image as the "
-                  f"decoder: {mean_image:.1f} nats per image")
             for seed in range(args.seeds):
                 started = time.monotonic()
-                model = gateway.new("conv_vae.VAE", **cfg["model"], seed=seed)
-                history = gateway.trusted("autograder.smoke:train", model, "conv_vae", epochs=cfg["epochs"],
-                                          batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seed, timeout=600)
-                m = conv_vae_smoke_metrics(model, history, x_test)
+                run = smoke_run(gateway, "conv_vae.VAE", "conv_vae", {**cfg, "seed": seed}, label=f"seed {seed}",
+                                spec=specs.conv_vae(**cfg["model"]),
+                                calls=specs.conv_vae_calls(cfg["model"]["lat"], cfg["model"]["d"]), **cfg["model"])
+                if seed == 0:
+                    untrained = conv_vae_terms(run.before, x_test)["loss"]
+                    print(f"untrained VAE: test negative ELBO {untrained:.1f}; "
+                          f"mean training image as the decoder: {mean_image:.1f} nats per image")
+                m = conv_vae_smoke_metrics(run, x_train, x_test)
                 rows.append(m)
                 print(f"seed {seed:2d}  train {m['train_first']:.1f} -> {m['train_last']:.1f}"
                       f"  test {m['test_loss']:.1f} (reconstruction {m['reconstruction']:.1f} + KL {m['kl']:.2f})"
@@ -76,7 +76,7 @@ def main() -> None:
     kl_hi = max(r["kl"] for r in rows)
     kl_range = (math.floor(kl_lo / KL_FACTOR * 10) / 10, math.ceil(kl_hi * KL_FACTOR))
     print(f"\ntest_loss_max = {bound} (worst {worst:.1f} + {LOSS_MARGIN}, rounded up); mean image {mean_image:.1f}, "
-          f"untrained {untrained['test_loss']:.1f}")
+          f"untrained {untrained:.1f}")
     print(f"kl_range = {kl_range} (worst {kl_lo:.2f} / {KL_FACTOR} and {kl_hi:.2f} x {KL_FACTOR})")
     print("CONV_VAE_SMOKE =", {**cfg, "test_loss_max": float(bound), "kl_range": kl_range})
 

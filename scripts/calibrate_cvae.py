@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.evaluate import cvae_smoke_metrics, digit_classifier, label_recognition  # noqa: E402
+from autograder import specs  # noqa: E402
+from autograder.evaluate import cvae_smoke_metrics, digit_classifier, label_recognition, smoke_run  # noqa: E402
 from autograder.gateway import Gateway  # noqa: E402
 from course.data import load_images  # noqa: E402
 
@@ -39,11 +40,10 @@ BUGS = {  # label bugs recognition must catch: (old, new) edits of the reference
 
 def run(folder: Path, seed: int, digits: dict, classifier) -> dict:
     with Gateway(folder) as gateway:  # a fresh worker per seed, as in grading
-        model = gateway.new("cvae.CVAE", seed=seed)
-        history = gateway.trusted("autograder.smoke:train", model, "cvae", epochs=SETTINGS["epochs"],
-                                  batch_size=SETTINGS["batch_size"], lr=SETTINGS["lr"], seed=seed, timeout=600)
-        m = cvae_smoke_metrics(model, history, digits, seed)
-        m["recognition"] = label_recognition(model, classifier, SETTINGS["n_per_class"], seed)["rate"]
+        run = smoke_run(gateway, "cvae.CVAE", "cvae", {**SETTINGS, "seed": seed}, label=f"seed {seed}",
+                        spec=specs.cvae(), calls=specs.cvae_calls())
+        m = cvae_smoke_metrics(run, digits, seed)
+        m["recognition"] = label_recognition(run.after, classifier, SETTINGS["n_per_class"], seed)["rate"]
     return m
 
 

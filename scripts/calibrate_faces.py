@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.evaluate import faces_smoke_data, faces_smoke_metrics  # noqa: E402
+from autograder.evaluate import FACES_PROBE, faces_smoke_data, faces_smoke_metrics, faces_terms, smoke_run  # noqa: E402
 from autograder.gateway import Gateway  # noqa: E402
 
 SETTINGS = {"n_train": 192, "n_test": 64, "data_seed": 0, "epochs": 3, "batch_size": 8, "lr": 1e-3, "seed": 0}
@@ -46,13 +46,13 @@ def main() -> None:
         with Gateway(tmp) as gateway:
             for seed in range(args.seeds):
                 started = time.monotonic()
-                model = gateway.new("faces.FaceVAE", seed=seed)
-                untrained.append(faces_smoke_metrics(gateway, model, {"train_loss": [math.nan]}, x_test,
-                                                     seed=seed)["test_loss"])
-                history = gateway.trusted("autograder.smoke:train", model, "faces", epochs=cfg["epochs"],
-                                          batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seed, data=data,
-                                          timeout=600)
-                m = faces_smoke_metrics(gateway, model, history, x_test, seed=seed)
+                def before(model, seed=seed):
+                    untrained.append(faces_terms(gateway, model, x_test, seed)["loss"])
+                    return faces_terms(gateway, model, data[0][0][:FACES_PROBE], seed)["loss"]
+
+                run = smoke_run(gateway, "faces.FaceVAE", "faces", {**cfg, "seed": seed}, label=f"seed {seed}",
+                                data=data, before=before)
+                m = faces_smoke_metrics(gateway, run, data[0][0], x_test, seed=seed)
                 rows.append(m)
                 print(f"seed {seed:2d}  untrained {untrained[-1]:.1f}  train {m['train_first']:.1f} -> "
                       f"{m['train_last']:.1f}  test {m['test_loss']:.1f} (reconstruction {m['reconstruction']:.1f}"

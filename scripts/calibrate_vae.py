@@ -11,11 +11,14 @@ then written by hand into autograder/calibration.py, with this output beside.
 from __future__ import annotations
 
 import argparse
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
 from autograder.calibration import VAE_SMOKE
-from autograder.evaluate import vae_smoke_metrics
+from autograder import specs
+from autograder.evaluate import smoke_run, vae_smoke_metrics
 from autograder.gateway import Gateway
 from course.data import load_images
 
@@ -34,14 +37,14 @@ def main() -> None:
     args = parser.parse_args()
     data = digits()
     runs = {"ae": [], "vae": []}
-    with Gateway(SOLUTIONS) as gw:
+    with tempfile.TemporaryDirectory() as tmp, Gateway(tmp) as gw:  # the worker reads a copy, as in grading
+        shutil.copy(SOLUTIONS / "vae.py", tmp)
         for seed in range(args.seeds):
             for kind in runs:
                 t = time.perf_counter()
-                model = gw.new("vae.Autoencoder", kind, seed=seed)
-                history = gw.trusted("autograder.smoke:train", model, "vae", epochs=VAE_SMOKE["epochs"],
-                                     batch_size=VAE_SMOKE["batch_size"], lr=VAE_SMOKE["lr"], seed=seed, timeout=600)
-                m = vae_smoke_metrics(model, history, data, kind)
+                run = smoke_run(gw, "vae.Autoencoder", "vae", {**VAE_SMOKE, "seed": seed}, kind,
+                                label=f"{kind} seed {seed}", spec=specs.mlp_autoencoder(kind), calls=specs.mlp_calls())
+                m = vae_smoke_metrics(run, data, kind)
                 m["seconds"] = time.perf_counter() - t
                 runs[kind].append(m)
             print(f"seed {seed}: " + "  ".join(f"{k} loss {runs[k][-1]['test_loss']:.1f}" for k in runs), flush=True)

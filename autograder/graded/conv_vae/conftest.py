@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-import torch
-
 from autograder import specs
 from autograder.calibration import CONV_VAE_SMOKE
 from autograder.errors import SubmissionError
@@ -27,11 +25,9 @@ def vae(gateway):
 def trained(smoke_models):
     """trained() -> the ``evaluate.SmokeRun`` of the smoke-trained VAE (the smaller smoke configuration)."""
     cfg = CONV_VAE_SMOKE["model"]
-    gen = torch.Generator().manual_seed(42)
-    calls = {"encoder.forward": (torch.rand(8, 1, cfg["d"], cfg["d"], generator=gen),),
-             "decoder.forward": (torch.randn(8, cfg["lat"], generator=gen),)}
     return lambda: smoke_models("conv_vae.VAE", "conv_vae", CONV_VAE_SMOKE, label="training your VAE (conv_vae.VAE)",
-                                spec=specs.conv_vae(**cfg), calls=calls, **cfg)
+                                spec=specs.conv_vae(**cfg), calls=specs.conv_vae_calls(cfg["lat"], cfg["d"]),
+                                **cfg)
 
 
 @pytest.fixture(scope="session")

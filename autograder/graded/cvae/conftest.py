@@ -2,18 +2,9 @@
 from __future__ import annotations
 
 import pytest
-import torch
-import torch.nn.functional as F
 
 from autograder import specs
 from autograder.calibration import CVAE_SMOKE
-
-CODE = 40
-_GEN = torch.Generator().manual_seed(41)
-# Inputs on which the parent recognises a model's layers (``architecture.recognise``).
-RECOGNISE = {"encode": ((torch.rand(16, 784, generator=_GEN) < 0.3).float(),
-                        F.one_hot(torch.arange(16) % 10, 10).float()),
-             "decode": (torch.randn(16, CODE, generator=_GEN), F.one_hot((torch.arange(16) * 3) % 10, 10).float())}
 
 
 @pytest.fixture
@@ -26,7 +17,7 @@ def trained(smoke_models):
     """trained() -> the ``evaluate.SmokeRun`` of the smoke-trained CVAE."""
     return lambda: smoke_models("cvae.CVAE", "cvae", CVAE_SMOKE, label="training your CVAE (cvae.CVAE)",
                                 spec=lambda shapes: specs.cvae(hidden=specs.hidden_width(shapes, 794, 256)),
-                                calls=RECOGNISE)
+                                calls=specs.cvae_calls())
 
 
 @pytest.fixture(scope="session")

@@ -3,15 +3,11 @@ smoke-trained models."""
 from __future__ import annotations
 
 import pytest
-import torch
 
 from autograder import specs
 from autograder.calibration import VAE_SMOKE
 
 CODE = 2
-# Inputs on which the parent recognises a model's layers (``architecture.recognise``).
-RECOGNISE = {"encode": (torch.rand(16, 784, generator=torch.Generator().manual_seed(11)),),
-             "decode": (torch.randn(16, CODE, generator=torch.Generator().manual_seed(12)),)}
 
 
 @pytest.fixture
@@ -33,8 +29,7 @@ def recognised(gateway):
 
     def get(kind, *sizes, any_hidden=False):
         data, hidden, code = sizes or (784, 512, CODE)
-        calls = {"encode": (torch.rand(16, data, generator=torch.Generator().manual_seed(13)),),
-                 "decode": (torch.randn(16, code, generator=torch.Generator().manual_seed(14)),)}
+        calls = specs.mlp_calls(data, code, seed=13)
         return recognise(gateway, gateway.new("vae.Autoencoder", kind, *sizes),
                          (lambda shapes: specs.mlp_autoencoder(kind, data, specs.hidden_width(shapes, data, hidden),
                                                                code)) if any_hidden else
@@ -49,7 +44,7 @@ def trained(smoke_models):
     return lambda kind: smoke_models(
         "vae.Autoencoder", "vae", VAE_SMOKE, kind, label=f"training your {kind.upper()} (vae.Autoencoder)",
         spec=lambda shapes: specs.mlp_autoencoder(kind, 784, specs.hidden_width(shapes, 784, 512), CODE),
-        calls=RECOGNISE)
+        calls=specs.mlp_calls())
 
 
 @pytest.fixture(scope="session")
