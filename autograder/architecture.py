@@ -126,22 +126,28 @@ class Spec:
 
 @dataclass(frozen=True)
 class Layout:
-    """slots[i] = tuple of (layer, "weight"|"bias") whose tensors, concatenated along dim 0, are tensor i."""
+    """slots[i] = ((layer, "weight"|"bias", rows, how), ...): the layers' tensors that make tensor i, stacked
+    along dim 0 one after the other (how "cat") or row by row in turn (how "interleave": a joint head read
+    as ``out.view(B, code, 2)``)."""
 
     slots: tuple
 
     def weights(self, tensors: list) -> dict:
         out = {}
         for parts, tensor in zip(self.slots, tensors):
-            sizes = [p[2] for p in parts]
-            for (name, kind, _), piece in zip(parts, torch.split(tensor.double(), sizes, dim=0)):
+            tensor = tensor.double()
+            if parts[0][3] == "interleave":
+                pieces = [tensor[j::len(parts)] for j in range(len(parts))]
+            else:
+                pieces = torch.split(tensor, [p[2] for p in parts], dim=0)
+            for (name, kind, _, _), piece in zip(parts, pieces):
                 out[f"{name}.{kind}"] = piece
         return out
 
 
 def _slot_sets(spec: Spec):
-    """Every way the spec's layers can appear as tensors: each fusable group fused or not (in any order),
-    each optional layer present or not. Yields lists of slots, a slot being ((layer, kind, rows), ...)."""
+    """Every way the spec's layers can appear as tensors: each fusable group fused or not (in any order,
+    stacked or interleaved), each optional layer present or not. Yields lists of slots."""
     by_name = {l.name: l for l in spec.layers}
     optional = sorted(spec.optional)
     for present in itertools.product([True, False], repeat=len(optional)):
@@ -149,18 +155,19 @@ def _slot_sets(spec: Spec):
         groups = [tuple(n for n in g if n not in absent) for g in spec.fusable]
         groups = [g for g in groups if len(g) > 1]
         for fused in itertools.product([False, True], repeat=len(groups)):
-            orders = [itertools.permutations(g) if f else [g] for g, f in zip(groups, fused)]
+            orders = [itertools.product(itertools.permutations(g), ("cat", "interleave")) if f else [(g, "")]
+                      for g, f in zip(groups, fused)]
             for chosen in itertools.product(*orders):
                 slots, done = [], set(absent)
-                for group, f, order in zip(groups, fused, chosen):
+                for group, f, (order, how) in zip(groups, fused, chosen):
                     if f:
                         for kind in ("weight", "bias"):
-                            slots.append(tuple((n, kind, by_name[n].weight[0]) for n in order))
+                            slots.append(tuple((n, kind, by_name[n].weight[0], how) for n in order))
                         done.update(group)
                 for layer in spec.layers:
                     if layer.name not in done:
-                        slots.append(((layer.name, "weight", layer.weight[0]),))
-                        slots.append(((layer.name, "bias", layer.bias[0]),))
+                        slots.append(((layer.name, "weight", layer.weight[0], "cat"),))
+                        slots.append(((layer.name, "bias", layer.bias[0], "cat"),))
                 yield slots
 
 

@@ -9,7 +9,11 @@ grader recognises, the contract's option first:
 - ``out``: the decoder's last activation (contract: sigmoid);
 - ``enc_input`` / ``dec_input``: what the first layer reads (contract ``xy``: [x, y]; ``yx`` is the same
   model written the other way round; ``x0``: the label left out, zeros in its place);
-- ``sigma``: how conv_vae's encoder turns the std head into sigma (contract: exp).
+- ``sigma``: how conv_vae's encoder turns the std head into sigma (contract: exp; exp(0.5 * head), a head
+  read as log-variance, is the same model);
+- ``flatten`` / ``unflatten``: how conv_vae's feature maps become vectors and back (contract: ``chw``, as
+  ``x.flatten(1)``; ``hwc``, channels last, is the same model with the Linear's columns permuted);
+- ``act1`` / ``act2``: conv_vae's two hidden activations in each of encoder and decoder (contract: relu).
 """
 from __future__ import annotations
 
@@ -105,44 +109,50 @@ def _conv_layers(c1, c2, lat, k, d, encoder: bool, decoder: bool) -> list:
 
 
 def _conv_encode(w, v, x):
-    act = ACTIVATIONS[v["enc_hidden"]]
-    h = act(F.conv2d(x, w["conv1.weight"], w["conv1.bias"]))
-    h = act(F.conv2d(h, w["conv2.weight"], w["conv2.bias"])).flatten(1)
-    return _affine(w, "mu", h), ACTIVATIONS[v["sigma"]](_affine(w, "std", h))
+    h = ACTIVATIONS[v["enc_act1"]](F.conv2d(x, w["conv1.weight"], w["conv1.bias"]))
+    h = ACTIVATIONS[v["enc_act2"]](F.conv2d(h, w["conv2.weight"], w["conv2.bias"]))
+    h = (h.permute(0, 2, 3, 1) if v["flatten"] == "hwc" else h).flatten(1)
+    return ACTIVATIONS[v["mu_head"]](_affine(w, "mu", h)), ACTIVATIONS[v["sigma"]](_affine(w, "std", h))
 
 
 def _conv_decode(c2, s):
     def decode(w, v, z):
-        act = ACTIVATIONS[v["dec_hidden"]]
-        h = act(_affine(w, "lin", z)).view(-1, c2, s, s)
-        h = act(F.conv_transpose2d(h, w["deconv1.weight"], w["deconv1.bias"]))
+        h = ACTIVATIONS[v["dec_act1"]](_affine(w, "lin", z))
+        h = h.view(-1, s, s, c2).permute(0, 3, 1, 2) if v["unflatten"] == "hwc" else h.view(-1, c2, s, s)
+        h = ACTIVATIONS[v["dec_act2"]](F.conv_transpose2d(h, w["deconv1.weight"], w["deconv1.bias"]))
         return (ACTIVATIONS[v["out"]](F.conv_transpose2d(h, w["deconv2.weight"], w["deconv2.bias"])),)
     return decode
+
+
+ENCODER_CHOICES = {"enc_act1": HIDDEN, "enc_act2": HIDDEN, "flatten": ("chw", "hwc"), "mu_head": HEADS,
+                   "sigma": SIGMA}
+DECODER_CHOICES = {"dec_act1": HIDDEN, "unflatten": ("chw", "hwc"), "dec_act2": HIDDEN, "out": OUT}
+CONV_ACCEPTED = {"flatten": ("hwc",), "unflatten": ("hwc",), "sigma": ("exp_half",)}
 
 
 def conv_encoder(c1=16, c2=32, lat=16, k=3, d=28) -> Spec:
     """conv_vae.Encoder: Conv2d(1, c1, k) -> ReLU -> Conv2d(c1, c2, k) -> ReLU -> flatten -> mu and std heads,
     sigma = exp(std head)."""
     return Spec(f"Encoder({c1}, {c2}, {lat}, {k}, {d})", _conv_layers(c1, c2, lat, k, d, True, False),
-                {"forward": _conv_encode}, {"enc_hidden": HIDDEN, "sigma": SIGMA},
-                {"forward": ("enc_hidden", "sigma")}, fusable=[("mu", "std")])
+                {"forward": _conv_encode}, ENCODER_CHOICES, {"forward": tuple(ENCODER_CHOICES)},
+                fusable=[("mu", "std")], accepted=CONV_ACCEPTED)
 
 
 def conv_decoder(c1=16, c2=32, lat=16, k=3, d=28) -> Spec:
     """conv_vae.Decoder: Linear(lat, c2*s*s) -> ReLU -> (c2, s, s) -> ConvTranspose2d(c2, c1, k) -> ReLU ->
     ConvTranspose2d(c1, 1, k) -> Sigmoid."""
     return Spec(f"Decoder({c1}, {c2}, {lat}, {k}, {d})", _conv_layers(c1, c2, lat, k, d, False, True),
-                {"forward": _conv_decode(c2, conv_side(d, k))}, {"dec_hidden": HIDDEN, "out": OUT},
-                {"forward": ("dec_hidden", "out")})
+                {"forward": _conv_decode(c2, conv_side(d, k))}, DECODER_CHOICES, {"forward": tuple(DECODER_CHOICES)},
+                accepted=CONV_ACCEPTED)
 
 
 def conv_vae(c1=16, c2=32, lat=16, k=3, d=28) -> Spec:
     """conv_vae.VAE: its encoder and decoder, methods "encoder.forward" and "decoder.forward"."""
     return Spec(f"VAE({c1}, {c2}, {lat}, {k}, {d})", _conv_layers(c1, c2, lat, k, d, True, True),
                 {"encoder.forward": _conv_encode, "decoder.forward": _conv_decode(c2, conv_side(d, k))},
-                {"enc_hidden": HIDDEN, "sigma": SIGMA, "dec_hidden": HIDDEN, "out": OUT},
-                {"encoder.forward": ("enc_hidden", "sigma"), "decoder.forward": ("dec_hidden", "out")},
-                fusable=[("mu", "std")])
+                {**ENCODER_CHOICES, **DECODER_CHOICES},
+                {"encoder.forward": tuple(ENCODER_CHOICES), "decoder.forward": tuple(DECODER_CHOICES)},
+                fusable=[("mu", "std")], accepted=CONV_ACCEPTED)
 
 
 # -- inputs on which the parent recognises a model's layers (``architecture.recognise``) ----------------------

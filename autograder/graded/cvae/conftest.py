@@ -12,6 +12,23 @@ def model(gateway):
     return gateway.new("cvae.CVAE")
 
 
+@pytest.fixture
+def recognised(gateway):
+    """recognised(*sizes, any_hidden=False) -> ``architecture.Match`` of a fresh CVAE(*sizes) against the
+    contract's layers with those sizes (784, 10, 256, 40 when none are given; with ``any_hidden``, the hidden
+    width the model has)."""
+    from autograder.architecture import recognise
+
+    def get(*sizes, any_hidden=False):
+        data, classes, hidden, code = sizes or (784, 10, 256, 40)
+        spec = specs.cvae(data, classes, hidden, code)
+        if any_hidden:
+            spec = lambda shapes: specs.cvae(data, classes, specs.hidden_width(shapes, data + classes, hidden), code)  # noqa: E731
+        return recognise(gateway, gateway.new("cvae.CVAE", *sizes), spec, specs.cvae_calls(data, classes, code))
+
+    return get
+
+
 @pytest.fixture(scope="session")
 def trained(smoke_models):
     """trained() -> the ``evaluate.SmokeRun`` of the smoke-trained CVAE."""
