@@ -26,7 +26,7 @@ HIDDEN = ("relu", "identity", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "s
 HEADS = ("identity", "sigmoid", "tanh", "relu", "softplus")
 OUT = ("sigmoid", "identity", "relu", "tanh")
 INPUT = ("xy", "yx", "x0", "0y")
-SIGMA = ("exp", "identity", "softplus", "exp_half", "abs")
+SIGMA = ("exp", "identity", "softplus", "exp_half", "abs", "exp_of_mu")  # exp_of_mu: exp of the mean head
 
 
 def _affine(w: dict, name: str, h: torch.Tensor) -> torch.Tensor:
@@ -112,7 +112,10 @@ def _conv_encode(w, v, x):
     h = ACTIVATIONS[v["enc_act1"]](F.conv2d(x, w["conv1.weight"], w["conv1.bias"]))
     h = ACTIVATIONS[v["enc_act2"]](F.conv2d(h, w["conv2.weight"], w["conv2.bias"]))
     h = (h.permute(0, 2, 3, 1) if v["flatten"] == "hwc" else h).flatten(1)
-    return ACTIVATIONS[v["mu_head"]](_affine(w, "mu", h)), ACTIVATIONS[v["sigma"]](_affine(w, "std", h))
+    mu = _affine(w, "mu", h)
+    if v["sigma"] == "exp_of_mu":
+        return ACTIVATIONS[v["mu_head"]](mu), torch.exp(mu)
+    return ACTIVATIONS[v["mu_head"]](mu), ACTIVATIONS[v["sigma"]](_affine(w, "std", h))
 
 
 def _conv_decode(c2, s):
