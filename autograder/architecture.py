@@ -144,6 +144,17 @@ class Layout:
                 out[f"{name}.{kind}"] = piece
         return out
 
+    def tensors(self, weights: dict) -> list:
+        """The inverse of ``weights``: the model's tensors, in its order, holding the layers' ``weights``."""
+        out = []
+        for parts in self.slots:
+            pieces = [weights[f"{name}.{kind}"].float() for name, kind, _, _ in parts]
+            if parts[0][3] == "interleave":
+                out.append(torch.stack(pieces, dim=1).flatten(0, 1))
+            else:
+                out.append(torch.cat(pieces, dim=0))
+        return out
+
 
 def _slot_sets(spec: Spec):
     """Every way the spec's layers can appear as tensors: each fusable group fused or not (in any order,

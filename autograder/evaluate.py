@@ -328,23 +328,6 @@ def check_reparameterize_noise(gateway, model, code: int) -> None:
            "Use torch's default generator (torch.randn_like), not numpy or a private Generator.")
 
 
-def first_linear_input(calls: list, what: str) -> torch.Tensor:
-    """The input of the first Linear layer in a ``probes.trace`` record."""
-    linears = [c for c in calls if c["type"] == "Linear"]
-    if not linears:
-        raise AssertionError(f"{what}: expected a Linear layer to run, got none. "
-                             "Build the layers in __init__ with nn.Linear and call them here.")
-    return linears[0]["input"]
-
-
-def is_concatenation(t: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> bool:
-    """``t`` is torch.cat([a, b], 1) or torch.cat([b, a], 1) (either order is the same model)."""
-    if t is None or t.dim() != 2 or t.shape != (a.shape[0], a.shape[1] + b.shape[1]):
-        return False
-    t = t.to(a.dtype)
-    return bool(torch.equal(t, torch.cat([a, b], 1)) or torch.equal(t, torch.cat([b, a], 1)))
-
-
 def cvae_terms(model, x: torch.Tensor, y: torch.Tensor, seed: int = 0) -> dict:
     """Per-image reconstruction and KL terms of the negative ELBO of a CVAE on ``x`` (N, 784) with one-hot
     ``y`` (N, C), one z per image drawn with the grader's own generator; the losses are the oracles'."""

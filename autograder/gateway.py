@@ -130,7 +130,7 @@ class Gateway:
                               "seed": seed}, f"{target}(...)", timeout)
 
     def trusted(self, target: str, *args, seed: int = 0, timeout: float | None = None, label: str = "", **kwargs):
-        """Run trusted course code ``target`` ("autograder.probes:describe") in the worker."""
+        """Run trusted course code ``target`` ("autograder.probes:parameter_shapes") in the worker."""
         return self._request({"op": "trusted", "target": target, "args": list(args), "kwargs": kwargs,
                               "seed": seed}, label or target, timeout)
 

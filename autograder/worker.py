@@ -8,7 +8,7 @@ parent. It serves one request at a time:
     {"op": "new",     "target": "vae.Autoencoder", ...}           -> a handle
     {"op": "method",  "handle": 3, "name": "encode", ...}
     {"op": "getattr", "handle": 3, "name": "loss"}
-    {"op": "trusted", "target": "autograder.probes:describe", ...}  (course code run on handles)
+    {"op": "trusted", "target": "autograder.probes:parameter_shapes", ...}  (course code run on handles)
 
 Any call may carry ``"grad": {"wrt": [0, 1], "grad_output": tensor}``: the
 listed positional tensor arguments then require grad and the reply holds

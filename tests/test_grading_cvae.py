@@ -5,7 +5,6 @@ import pytest
 import torch
 
 from autograder.api import grade
-from autograder.evaluate import first_linear_input, is_concatenation
 from tests.variants import (SOLUTIONS, Variant, assert_bug_caught, assert_full_marks, assert_stubs_score_zero,
                             lost_items, messages)
 
@@ -139,23 +138,6 @@ def test_catalogue_size():
     assert len(BUGS) >= 8 and len(CORRECT) >= 3
 
 
-# -- helpers in autograder.evaluate used by the cvae items ------------------------------------------------------
-
-def test_is_concatenation_accepts_either_order_only():
-    a, b = torch.randn(4, 3), torch.eye(4)[:, :2]
-    assert is_concatenation(torch.cat([a, b], 1), a, b)
-    assert is_concatenation(torch.cat([b, a], 1), a, b)
-    assert not is_concatenation(torch.cat([a, torch.zeros_like(b)], 1), a, b)
-    assert not is_concatenation(torch.cat([a, b, b], 1), a, b)
-    assert not is_concatenation(None, a, b)
-
-
-def test_first_linear_input():
-    calls = [{"type": "ReLU", "input": torch.zeros(1)}, {"type": "Linear", "input": torch.ones(2, 3)},
-             {"type": "Linear", "input": torch.zeros(2, 5)}]
-    assert torch.equal(first_linear_input(calls, "f"), torch.ones(2, 3))
-    with pytest.raises(AssertionError, match="expected a Linear layer"):
-        first_linear_input(calls[:1], "f")
 
 
 def test_digit_classifier_reads_digits(digits_flat):

@@ -1,10 +1,9 @@
-"""Shared by the conv_vae items: the layer arithmetic of the conv VAE, small configurations for the
-shape items (hypothesis), the affine-fit measure of the head items, and error hints."""
+"""Shared by the conv_vae items: the side after the convolutions, small configurations for the shape
+items (hypothesis), and error hints. The layers themselves are ``autograder.specs``."""
 from __future__ import annotations
 
 from contextlib import contextmanager
 
-import torch
 from hypothesis import strategies as st
 
 from autograder.errors import SubmissionError
@@ -28,26 +27,6 @@ def configs(draw, max_channels: int = 4, max_lat: int = 5):
 
 def call_text(cls: str, cfg: dict) -> str:
     return f"{cls}(" + ", ".join(f"{k}={v}" for k, v in cfg.items()) + ")"
-
-
-def encoder_params(c1, c2, lat, k, d) -> int:
-    f = c2 * side(d, k) ** 2
-    return (c1 * k * k + c1) + (c1 * c2 * k * k + c2) + 2 * (f * lat + lat)
-
-
-def decoder_params(c1, c2, lat, k, d) -> int:
-    f = c2 * side(d, k) ** 2
-    return (lat * f + f) + (c2 * c1 * k * k + c1) + (c1 * k * k + 1)
-
-
-def affine_residual(features: torch.Tensor, target: torch.Tensor) -> float:
-    """Relative residual of the least-squares affine fit of ``target`` (B, m) on ``features`` (B, F), float64:
-    ~1e-7 when target is an affine map of features (float32 rounding), larger for any curved activation."""
-    a = torch.cat([features.double(), torch.ones(features.shape[0], 1, dtype=torch.float64)], dim=1)
-    y = target.double()
-    fit = torch.linalg.lstsq(a, y, driver="gelsd").solution
-    spread = (y - y.mean(0)).norm()
-    return float((a @ fit - y).norm() / spread.clamp(min=1e-12))
 
 
 @contextmanager

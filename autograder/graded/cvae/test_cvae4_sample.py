@@ -5,7 +5,6 @@ from scipy import stats
 
 from autograder.calibration import CVAE_SMOKE, KS_TEST
 from autograder.checks import expect, expect_tensor
-from autograder.evaluate import first_linear_input
 from autograder.rubric import item
 
 CODE = 40
@@ -13,18 +12,48 @@ LABELS = torch.randint(0, 10, (KS_TEST["draws"] // CODE,), generator=torch.Gener
 HINT = "z = torch.randn(len(labels), n_dims_code) drawn on every call, then self.decode(z, one_hot(labels))."
 
 
-def traced_decoder_input(gateway, model, labels) -> tuple:
-    """Split the input of the first Linear layer that runs in sample(labels), the decoder's [z, y], into
-    (z, whether y is one_hot(labels)). Either order of z and y is accepted; z is the first 40 columns otherwise."""
-    calls = gateway.trusted("autograder.probes:trace", model, "sample", labels, seed=KS_TEST["seed"])
-    first = first_linear_input(calls, "sample(labels)")
-    expect(first.dim() == 2 and first.shape == (labels.numel(), CODE + 10),
-           f"input of the decoder's first Linear in sample(labels) for {labels.numel()} labels",
-           f"shape ({labels.numel()}, {CODE + 10}): [z, one_hot(labels)]", f"shape {tuple(first.shape)}", HINT)
-    y = F.one_hot(labels, 10).to(first.dtype)
-    if torch.equal(first[:, :10], y) and not torch.equal(first[:, CODE:], y):
-        return first[:, 10:], True
-    return first[:, :CODE], torch.equal(first[:, CODE:], y)
+READ_GAIN = 0.25  # decoder output pixel j = sigmoid(READ_GAIN * u_j) for u = the decoder's input [z, y]
+
+
+def decoder_input_of_sample(gateway, labels) -> tuple:
+    """What ``sample(labels)`` feeds its decoder, read back in the parent: (z, whether y is one_hot(labels)).
+
+    A fresh CVAE is recognised (``architecture.recognise``), then loaded with weights the grader builds so
+    that decode(z, y) shows its own input: the first layer copies u = [z, y] into units u+ and u- (ReLU of
+    +u and -u), the last layer writes sigmoid(READ_GAIN * (u+ - u-)) = sigmoid(READ_GAIN * u) into the first
+    pixels. Either order of z and y is accepted (the recognised ``dec_input``)."""
+    from autograder import specs
+    from autograder.architecture import recognise
+
+    model = gateway.new("cvae.CVAE")
+    spec = lambda shapes: specs.cvae(hidden=specs.hidden_width(shapes, 794, 256))  # noqa: E731
+    match = recognise(gateway, model, spec, specs.cvae_calls())
+    variant = match.variant("decode")
+    width = CODE + 10
+    hidden = next(layer.weight[0] for layer in match.spec.layers if layer.name == "dec1")
+    expect(variant is not None and hidden >= 2 * width, "the decoder the grader reads sample's codes through",
+           f"the layers of CVAE.2a with a hidden layer of at least {2 * width} units",
+           "outputs the grader cannot reproduce with them" if variant is None else f"{hidden} hidden units",
+           "Fix CVAE.2a and CVAE.2d first: the grader reads z back through your decoder.")
+    weights = {}
+    for layer in match.spec.layers:
+        weights[f"{layer.name}.weight"] = torch.zeros(layer.weight)
+        weights[f"{layer.name}.bias"] = torch.zeros(layer.bias)
+    eye = torch.eye(width)
+    weights["dec1.weight"][:width] = eye
+    weights["dec1.weight"][width:2 * width] = -eye
+    weights["dec2.weight"][:width, :width] = READ_GAIN * eye
+    weights["dec2.weight"][:width, width:2 * width] = -READ_GAIN * eye
+    gateway.trusted("autograder.probes:load_parameters", model, match.layout.tensors(weights),
+                    label="loading weights into your model")
+    out = expect_tensor(model.sample(labels, seed=KS_TEST["seed"]), f"sample(labels) for {labels.numel()} labels",
+                        (labels.numel(), 784), HINT)
+    u = torch.logit(out[:, :width].double().clamp(1e-12, 1 - 1e-12)) / READ_GAIN
+    if variant["dec_input"] == "yx":
+        y, z = u[:, :10], u[:, 10:]
+    else:
+        z, y = u[:, :CODE], u[:, CODE:]
+    return z, bool(torch.allclose(y, F.one_hot(labels, 10).double(), atol=1e-3))
 
 
 @item("CVAE.4a", 4)
@@ -55,7 +84,7 @@ def test_sample_noise(gateway, model):
 @item("CVAE.4c", 5)
 def test_sample_prior(gateway, model):
     """sample decodes z ~ N(0, I) (Kolmogorov-Smirnov test of the decoder's input)"""
-    z, _ = traced_decoder_input(gateway, model, LABELS)
+    z, _ = decoder_input_of_sample(gateway, LABELS)
     result = stats.kstest(z.flatten().double().numpy(), "norm")
     expect(result.pvalue > KS_TEST["p_min"], f"distribution of the {z.numel():,} code values decoded by sample",
            f"N(0, 1): KS p-value > {KS_TEST['p_min']}",
@@ -67,7 +96,7 @@ def test_sample_prior(gateway, model):
 @item("CVAE.4d", 4)
 def test_sample_labels(gateway, model):
     """sample decodes with one_hot(labels): images for label k differ from images for label j"""
-    _, labels_ok = traced_decoder_input(gateway, model, LABELS)
+    _, labels_ok = decoder_input_of_sample(gateway, LABELS)
     expect(labels_ok, "label columns of the decoder's input in sample(labels)", "one_hot(labels)",
            "something else (zeros, a fixed label, or not the labels passed in)",
            "Decode with one_hot(labels) of the labels passed in, and let decode concatenate that y. " + HINT,
