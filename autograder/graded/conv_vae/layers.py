@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import torch
 from hypothesis import strategies as st
 
 from autograder.errors import SubmissionError
@@ -27,6 +28,28 @@ def configs(draw, max_channels: int = 4, max_lat: int = 5):
 
 def call_text(cls: str, cfg: dict) -> str:
     return f"{cls}(" + ", ".join(f"{k}={v}" for k, v in cfg.items()) + ")"
+
+
+def recognised(gateway, cls: str, cfg: dict, x: torch.Tensor, hint: str):
+    """``architecture.Match`` of a fresh ``cls`` ("Encoder" or "Decoder") built with ``cfg`` against the
+    contract's layers (``specs.conv_encoder`` / ``conv_decoder``), recognised on the input batch ``x``."""
+    from autograder import specs
+    from autograder.architecture import recognise
+
+    spec = (specs.conv_encoder if cls == "Encoder" else specs.conv_decoder)(**cfg)
+    with hint_on_error(hint):
+        return recognise(gateway, gateway.new(f"conv_vae.{cls}", **cfg), spec, {"forward": (x,)})
+
+
+def variant_of(gateway, cls: str, cfg: dict, x: torch.Tensor, hint: str, layers_item: str):
+    """The variant the grader recognised in ``cls(**cfg).forward``; fails, pointing at ``layers_item``, if none."""
+    from autograder.checks import expect
+
+    variant = recognised(gateway, cls, cfg, x, hint).variant("forward")
+    expect(variant is not None, f"{call_text(cls, cfg)}.forward with weights the grader loaded",
+           f"the outputs of the layers of {layers_item}", "outputs the grader cannot reproduce with them",
+           hint + f" The grader recognises activations from the layers' outputs, so fix {layers_item} first.")
+    return variant
 
 
 @contextmanager

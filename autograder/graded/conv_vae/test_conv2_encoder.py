@@ -3,9 +3,9 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder import specs
-from autograder.architecture import expect_layers, recognise
+from autograder.architecture import expect_layers
 from autograder.checks import expect, expect_tensor
+from autograder.graded.conv_vae import layers
 from autograder.graded.conv_vae.layers import call_text, configs, hint_on_error, side
 from autograder.rubric import item
 
@@ -39,27 +39,17 @@ def test_encoder_shapes(gateway, cfg, batch):
     encode(gateway.new("conv_vae.Encoder", **cfg), cfg, images(batch, cfg["d"], 1))
 
 
-def recognised(gateway, cfg: dict, seed: int = 21):
-    """``architecture.Match`` of a fresh Encoder(**cfg) against the contract's layers, on 8 random images."""
-    x = images(8, cfg["d"], seed)
-    with hint_on_error(SHAPE_HINT):
-        return recognise(gateway, gateway.new("conv_vae.Encoder", **cfg), specs.conv_encoder(**cfg), {"forward": (x,)})
-
-
 def variant_of(gateway, cfg: dict):
-    """The variant the grader recognised in Encoder(**cfg).forward; fails, pointing at CONV.2b, if none."""
-    variant = recognised(gateway, cfg).variant("forward")
-    expect(variant is not None, f"{call_text('Encoder', cfg)}(x) with weights the grader loaded",
-           "the outputs of the layers of CONV.2b", "outputs the grader cannot reproduce with them",
-           LAYOUT_HINT + " The grader recognises activations from the layers' outputs, so fix CONV.2b first.")
-    return variant
+    """The variant the grader recognised in Encoder(**cfg).forward, on 8 random images."""
+    return layers.variant_of(gateway, "Encoder", cfg, images(8, cfg["d"], 21), LAYOUT_HINT, "CONV.2b")
 
 
 @item("CONV.2b", 5)
 def test_encoder_layers(gateway):
     """Encoder layers: Conv2d(1, c1, k), Conv2d(c1, c2, k), Linear(c2*s*s, lat) heads, recognised from outputs"""
     for cfg in ({"c1": 16, "c2": 32, "lat": 16, "k": 3, "d": 28}, {"c1": 3, "c2": 5, "lat": 4, "k": 5, "d": 20}):
-        expect_layers(recognised(gateway, cfg), call_text("Encoder", cfg),
+        expect_layers(layers.recognised(gateway, "Encoder", cfg, images(8, cfg["d"], 21), SHAPE_HINT),
+                      call_text("Encoder", cfg),
                       LAYOUT_HINT + f" Here s = {side(cfg['d'], cfg['k'])}.")
 
 
