@@ -34,8 +34,8 @@ def load_parameters(model: nn.Module, tensors: list) -> int:
 
 
 def parameters(model: nn.Module) -> list:
-    """A float32 copy of every parameter, in registration order."""
-    return [p.detach().float().clone() for p in model.parameters()]
+    """A float32 CPU copy of every parameter, in registration order."""
+    return [p.detach().float().cpu().clone() for p in model.parameters()]
 
 
 def call_twice(obj, method: str, *args) -> tuple:
