@@ -1,13 +1,15 @@
 """Calibrate CVAE_SMOKE (autograder/calibration.py), the thresholds of items CVAE.2j and CVAE.4e.
 
 Grading trains the submitted CVAE with the trusted smoke trainer (loss "cvae": the grader's
-summed BCE + KL of forward(x, one_hot(y)), binarized digits, Adam, batch 64) and judges it
-with the grader's oracles: the test negative ELBO (CVAE.2j) and the fraction of
-sample(labels) images that the grader's logistic-regression digit classifier reads as
-their label (CVAE.4e). This script does the same to the reference cvae.py through the
-gateway (as grading does) for many seeds, prints the spread of every metric and the
-thresholds: the worst reference value with the margins below. For contrast it also
-grades two label bugs (decoder or sample ignoring y), which recognition must fail.
+summed BCE + KL composed from the model's encode and decode, binarized digits, Adam, batch
+64), rebuilds the trained model in the parent from its pulled weights and judges it with
+the grader's oracles: the test negative ELBO (CVAE.2j) and the fraction of images decoded
+from prior codes with one_hot(labels) (the grader's own sampler) that the grader's
+logistic-regression digit classifier reads as their label (CVAE.4e). This script does the
+same to the reference cvae.py through the gateway (as grading does) for many seeds, prints
+the spread of every metric and the thresholds: the worst reference value with the margins
+below. For contrast it also grades a label bug (the decoder ignoring y), which recognition
+must fail.
 
     python scripts/calibrate_cvae.py [--seeds 20]
 """
@@ -34,7 +36,6 @@ LOSS_MARGIN = 0.05        # test negative ELBO bound: worst reference value + 5%
 RECOGNITION_MARGIN = 0.6  # recognition bound: 0.6 x the worst reference rate, rounded down (chance is 0.10)
 BUGS = {  # label bugs recognition must catch: (old, new) edits of the reference
     "decoder_ignores_label": ("torch.cat([z, y], dim=1)", "torch.cat([z, torch.zeros_like(y)], dim=1)"),
-    "sample_ignores_labels": ("one_hot(labels.to(param.device)", "one_hot(torch.zeros_like(labels)"),
 }
 
 
