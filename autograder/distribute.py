@@ -43,6 +43,8 @@ def release(out: Path) -> Path:
     _copy_packages(out, hidden=False)
     shutil.copytree(ROOT / "assignment", out / "assignment", ignore=IGNORE)
     shutil.copyfile(ROOT / "assignment" / "README.md", out / "README.md")
+    (out / "docs").mkdir()
+    shutil.copyfile(ROOT / "docs" / "contract.md", out / "docs" / "contract.md")
     return out
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from autograder.distribute import gradescope, release
 from tests.test_cli import validate_gradescope
 from tests.test_stubs import split_blocks
-from tests.variants import SOLUTIONS
+from tests.variants import ROOT, SOLUTIONS
 
 
 def solution_bodies() -> list[str]:
@@ -36,6 +36,7 @@ def all_text(folder: Path) -> str:
 def test_release_has_no_solution_and_no_hidden_item(tmp_path):
     out = release(tmp_path / "handout")
     assert (out / "assignment" / "vae.py").is_file() and (out / "README.md").is_file()
+    assert (out / "docs" / "contract.md").read_text() == (ROOT / "docs" / "contract.md").read_text()
     assert not (out / "solutions").exists() and not (out / "tests").exists()
     assert not list(out.rglob("*_hidden.py"))
     text = all_text(out)
