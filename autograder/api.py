@@ -17,6 +17,7 @@ import torch
 from autograder import ASSIGNMENTS, isolation
 from autograder.plugin import ScoreCollector
 from autograder.report import ItemResult, Report
+from autograder.rubric import hidden_files
 from autograder.submission import materialize
 
 GRADED = Path(__file__).resolve().parent / "graded"
@@ -49,7 +50,7 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
                              f"choose from {', '.join(available_assignments())}")
         _prepare_data()
         isolation.plan(os.environ.get("AUTOGRADER_ISOLATION", "auto"))  # raises IsolationUnavailable: refuse
-        public_only = not any(GRADED.glob("*/test_*_hidden.py"))
+        public_only = not hidden_files(GRADED)  # a student release holds no hidden item
         report = Report(public_only=public_only)
         layers: set[str] | None = None  # the layers every worker of every suite had
         threads = torch.get_num_threads()

@@ -17,19 +17,19 @@ import sys
 import zipfile
 from pathlib import Path
 
+from autograder.rubric import hidden_files
+
 ROOT = Path(__file__).resolve().parent.parent
-HIDDEN_SUFFIX = "_hidden.py"   # graded/<assignment>/test_*_hidden.py hold the hidden items
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache")
 
 
 def _copy_packages(out: Path, *, hidden: bool) -> None:
     shutil.copytree(ROOT / "course", out / "course", ignore=IGNORE)
 
+    left_out = set() if hidden else set(hidden_files(ROOT / "autograder" / "graded"))  # by their markers
+
     def ignore(folder, names):
-        skip = set(IGNORE(folder, names))
-        if not hidden:
-            skip |= {n for n in names if n.endswith(HIDDEN_SUFFIX)}
-        return skip
+        return set(IGNORE(folder, names)) | {n for n in names if Path(folder) / n in left_out}
 
     shutil.copytree(ROOT / "autograder", out / "autograder", ignore=ignore)
     shutil.copyfile(ROOT / "pyproject.toml", out / "pyproject.toml")

@@ -10,6 +10,9 @@ manual review, with no automatic points.
 """
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 VISIBILITIES = ("visible", "hidden")
@@ -35,6 +38,31 @@ def item(item_id: str, points: float, *, visibility: str = "visible"):
 
 def assignment_of(path) -> str:
     """The assignment a graded test module belongs to: its parent folder's name."""
-    from pathlib import Path
-
     return Path(path).parent.name
+
+
+def declared_items(path) -> list[tuple[str, float, str]]:
+    """(id, points, visibility) of every ``@item(...)`` in a graded test file, read from its source
+    without importing it (the release reads this to leave hidden items out)."""
+    found = []
+    for node in ast.walk(ast.parse(Path(path).read_text())):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for dec in node.decorator_list:
+                if isinstance(dec, ast.Call) and getattr(dec.func, "id", getattr(dec.func, "attr", "")) == "item":
+                    item_id, points = (ast.literal_eval(a) for a in dec.args[:2])
+                    options = {k.arg: ast.literal_eval(k.value) for k in dec.keywords}
+                    found.append((item_id, points, options.get("visibility", "visible")))
+    return found
+
+
+def hidden_files(graded: Path) -> list[Path]:
+    """The graded test files whose items are hidden, by their markers. A file that mixes hidden and
+    visible items cannot be left out of a student release whole, so it is an error."""
+    hidden = []
+    for path in sorted(Path(graded).glob("*/test_*.py")):
+        kinds = {visibility for _, _, visibility in declared_items(path)}
+        if "hidden" in kinds and len(kinds) > 1:
+            raise ValueError(f"{path} mixes hidden and visible items; put the hidden ones in a file of their own")
+        if kinds == {"hidden"}:
+            hidden.append(path)
+    return hidden

@@ -7,7 +7,10 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from autograder.distribute import gradescope, release
+from autograder.rubric import declared_items, hidden_files
 from tests.test_cli import validate_gradescope
 from tests.test_stubs import split_blocks
 from tests.variants import ROOT, SOLUTIONS
@@ -39,11 +42,30 @@ def test_release_has_no_solution_and_no_hidden_item(tmp_path):
     assert (out / "docs" / "contract.md").read_text() == (ROOT / "docs" / "contract.md").read_text()
     assert not (out / "solutions").exists() and not (out / "tests").exists()
     assert not list(out.rglob("*_hidden.py"))
+    shipped = [i for f in (out / "autograder" / "graded").glob("*/test_*.py") for i in declared_items(f)]
+    assert shipped and all(visibility == "visible" for _, _, visibility in shipped)
     text = all_text(out)
     bodies = solution_bodies()
     assert len(bodies) >= 10
     leaked = [body for body in bodies if body in text]
     assert not leaked, leaked[:3]
+
+
+def test_hidden_items_are_found_by_their_markers(tmp_path):
+    """Not by file name: a hidden item in a file of any name stays out of the release; a file that
+    mixes hidden and visible items is refused."""
+    folder = tmp_path / "graded" / "vae"
+    folder.mkdir(parents=True)
+    (folder / "test_any_name.py").write_text('@item("X.1", 2, visibility="hidden")\ndef test_a(gateway):\n    pass\n')
+    (folder / "test_public.py").write_text('@item("X.2", 3)\ndef test_b(gateway):\n    pass\n')
+    assert declared_items(folder / "test_public.py") == [("X.2", 3, "visible")]
+    assert hidden_files(tmp_path / "graded") == [folder / "test_any_name.py"]
+    (folder / "test_mixed.py").write_text('@item("X.3", 1)\ndef test_c(gateway):\n    pass\n\n\n'
+                                          '@item("X.4", 1, visibility="hidden")\ndef test_d(gateway):\n    pass\n')
+    with pytest.raises(ValueError, match="mixes hidden and visible"):
+        hidden_files(tmp_path / "graded")
+    real = hidden_files(ROOT / "autograder" / "graded")
+    assert real and all(p.name.endswith("_hidden.py") for p in real)
 
 
 def test_release_installs_and_grades_stubs_in_a_fresh_venv(tmp_path):
