@@ -3,7 +3,7 @@
 Which side: everything here runs in the grading parent. ``smoke_run`` has the
 worker train the submitted model with the trusted trainer, then pulls the
 weights before and after training and rebuilds the model in the parent
-(``architecture.py``); the metrics below evaluate those rebuilt models, so no
+(``recognition.py``); the metrics below evaluate those rebuilt models, so no
 number the smoke items judge comes from code that ran next to the submission.
 faces.py's architecture is free, so its model is evaluated from its encode and
 decode outputs (calls into the worker), before and after training. Every loss
@@ -24,7 +24,7 @@ TRAIN_PROBE = 512  # training images on which the loss before and after training
 @dataclass
 class SmokeRun:
     """One smoke training. ``before`` / ``after``: the model rebuilt in the parent from its own weights
-    before and after training (``architecture.Rebuilt``), where the contract fixes the architecture.
+    before and after training (``recognition.Rebuilt``), where the contract fixes the architecture.
     ``first``: what ``before(handle)`` measured on the untrained model (faces.py, no rebuild)."""
 
     handle: object
@@ -43,7 +43,7 @@ def smoke_run(gateway, target: str, assignment: str, cfg: dict, *args, label: st
     training and a fresh instance is recognised with ``calls`` (method -> inputs) to read them as the contract's layers. A run
     the submission tampered with can only yield weights of that architecture, judged like any others.
     """
-    from autograder import architecture
+    from autograder import architecture, recognition
 
     model = gateway.new(target, *args, seed=cfg["seed"], **kwargs)
     run = SmokeRun(model)
@@ -64,9 +64,9 @@ def smoke_run(gateway, target: str, assignment: str, cfg: dict, *args, label: st
         final = pull()
         if not isinstance(spec, architecture.Spec):
             spec = spec([tuple(t.shape) for t in initial])
-        match = architecture.recognise(gateway, gateway.new(target, *args, **kwargs), spec, calls)
-        run.before = architecture.rebuild(spec, match, initial)
-        run.after = architecture.rebuild(spec, match, final)
+        match = recognition.recognise(gateway, gateway.new(target, *args, **kwargs), spec, calls)
+        run.before = recognition.rebuild(spec, match, initial)
+        run.after = recognition.rebuild(spec, match, final)
     return run
 
 

@@ -5,7 +5,7 @@ Called as ``gateway.trusted("autograder.probes:<name>", handle, ...)``.
 Which side: they run in the worker, in the submission's own process, so
 submitted code can replace them and what they return is a claim, never a
 verdict. The parent uses them only where a lie cannot earn a point: to list
-parameter shapes and load or pull weights (``architecture.py`` then judges the
+parameter shapes and load or pull weights (``recognition.py`` then judges the
 layers from outputs on weights and inputs the parent drew, and the smoke items
 evaluate pulled weights in the parent), to call a method twice without
 reseeding, or to build stand-in objects (datasets, decoders) whose use the

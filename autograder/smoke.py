@@ -12,7 +12,7 @@ Which side: this module runs in the worker, in the submission's own process,
 so submitted code can reach it and its history is a report, never a verdict.
 The parent pulls the weights before and after training and evaluates them in
 its own rebuild of the contract's architecture (``graded/conftest.py``,
-``architecture.py``, ``evaluate.py``); faces.py, whose architecture is free,
+``recognition.py``, ``evaluate.py``); faces.py, whose architecture is free,
 is evaluated in the parent from the model's encode and decode outputs.
 """
 from __future__ import annotations

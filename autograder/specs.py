@@ -160,7 +160,7 @@ def conv_vae(c1=16, c2=32, lat=16, k=3, d=28) -> Spec:
                 fusable=[("mu", "std")], accepted=CONV_ACCEPTED, dtype=torch.float32)
 
 
-# -- inputs on which the parent recognises a model's layers (``architecture.recognise``) ----------------------
+# -- inputs on which the parent recognises a model's layers (``recognition.recognise``) ----------------------
 
 
 def _gen(seed: int) -> torch.Generator:

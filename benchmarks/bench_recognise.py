@@ -4,7 +4,7 @@
 
 For each contract model of the reference solutions (graded from a copy, as in grading):
 - ``recognise``: loading the grader's weights into a fresh instance and matching its outputs with the
-  parent's rebuild (``architecture.recognise``), for the reference and for a model with one deviation
+  parent's rebuild (``recognition.recognise``), for the reference and for a model with one deviation
   the grader must search for (a missing ReLU), against one plain method call through the gateway;
 - the smoke evaluation of the trained VAE: the negative ELBO of the test digits from the parent's rebuild
   (pulled weights) against the same number from encode/decode calls into the worker, as before.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from autograder import architecture, specs
+from autograder import recognition, specs
 from autograder.calibration import VAE_SMOKE
 from autograder.evaluate import smoke_run, vae_terms
 from autograder.gateway import Gateway
@@ -57,8 +57,8 @@ def main() -> None:
             for label, (target, *args), spec, calls in cases:
                 model = gw.new(target, *args)
                 method, inputs = next(iter(calls.items()))
-                call = median_time(lambda: architecture._call(model, method, inputs))
-                rec = median_time(lambda: architecture.recognise(gw, gw.new(target, *args), spec, calls))
+                call = median_time(lambda: recognition._call(model, method, inputs))
+                rec = median_time(lambda: recognition.recognise(gw, gw.new(target, *args), spec, calls))
                 print(f"{label:<26}{call * 1e3:12.1f}{rec * 1e3:14.1f}{rec / call:8.1f}")
 
             x_test = load_images("digits", train=False)[0].flatten(1)

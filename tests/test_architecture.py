@@ -1,4 +1,4 @@
-"""The parent's recognition of the contract's layers (autograder.architecture, autograder.specs), run on
+"""The parent's recognition of the contract's layers (autograder.recognition, architecture, specs), run on
 small modules in this process through a stand-in gateway: what is accepted, what is named, what a lying
 model gets."""
 import pytest
@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder import architecture, probes, specs
+from autograder import architecture, probes, recognition, specs
 
 
 class Local:
@@ -58,7 +58,7 @@ class MLPVAE(nn.Module):
 
 
 def recognise(module, spec=None):
-    return architecture.recognise(LocalGateway(), Local(module), spec or specs.mlp_autoencoder("vae"),
+    return recognition.recognise(LocalGateway(), Local(module), spec or specs.mlp_autoencoder("vae"),
                                   specs.mlp_calls())
 
 
@@ -66,7 +66,7 @@ def recognise(module, spec=None):
 def test_contract_model_is_recognised_however_its_heads_are_stored(joint):
     match = recognise(MLPVAE(joint=joint))
     assert match.ok("encode") and match.ok("decode")
-    architecture.expect_layers(match, "VAE", "")
+    recognition.expect_layers(match, "VAE", "")
 
 
 def test_deviations_are_named():
@@ -80,7 +80,7 @@ def test_wrong_width_fails_with_shapes_and_count():
     assert match.layout is None
     with pytest.raises(AssertionError, match=r"expected the layers Linear\(784, 512\).*807,700 parameters.*got 10 "
                                              r"tensors of shapes \(256, 784\)"):
-        architecture.expect_layers(match, "VAE", "")
+        recognition.expect_layers(match, "VAE", "")
     free = recognise(MLPVAE(hidden=256), lambda shapes: specs.mlp_autoencoder(
         "vae", 784, specs.hidden_width(shapes, 784, 512), 2))
     assert free.ok("encode")  # the activation items still judge a model whose width is wrong
@@ -102,7 +102,7 @@ def test_a_model_that_lies_about_its_shapes_is_not_reproduced(monkeypatch):
     match = recognise(model)
     assert match.layout is not None and "encode" not in match.found
     with pytest.raises(AssertionError, match="no arrangement of your parameters"):
-        architecture.expect_layers(match, "VAE", "")
+        recognition.expect_layers(match, "VAE", "")
 
 
 def test_layout_tensors_invert_weights():
@@ -110,7 +110,7 @@ def test_layout_tensors_invert_weights():
     shapes = [(5, 6), (5,), (4, 5), (4,), (5, 2), (5,), (6, 5), (6,)]
     layouts = architecture.layouts(spec, shapes)
     assert layouts and len({lay.slots for lay in layouts}) == len(layouts)
-    tensors = architecture.random_tensors(shapes, 0)
+    tensors = recognition.random_tensors(shapes, 0)
     for layout in layouts:
         again = layout.tensors(layout.weights(tensors))
         assert all(torch.equal(a, b) for a, b in zip(again, tensors))
@@ -130,7 +130,7 @@ def test_conv_encoder_channels_last_and_log_variance_head_are_the_contract():
             return self.mean(h), torch.exp(0.5 * self.std(h))
 
     x = torch.rand(4, 1, 8, 8, generator=torch.Generator().manual_seed(0))
-    match = architecture.recognise(LocalGateway(), Local(Encoder()), specs.conv_encoder(**cfg), {"forward": (x,)})
+    match = recognition.recognise(LocalGateway(), Local(Encoder()), specs.conv_encoder(**cfg), {"forward": (x,)})
     assert match.ok("forward")
 
 

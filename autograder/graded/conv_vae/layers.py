@@ -31,10 +31,10 @@ def call_text(cls: str, cfg: dict) -> str:
 
 
 def recognised(gateway, cls: str, cfg: dict, x: torch.Tensor, hint: str):
-    """``architecture.Match`` of a fresh ``cls`` ("Encoder" or "Decoder") built with ``cfg`` against the
+    """``recognition.Match`` of a fresh ``cls`` ("Encoder" or "Decoder") built with ``cfg`` against the
     contract's layers (``specs.conv_encoder`` / ``conv_decoder``), recognised on the input batch ``x``."""
     from autograder import specs
-    from autograder.architecture import recognise
+    from autograder.recognition import recognise
 
     spec = (specs.conv_encoder if cls == "Encoder" else specs.conv_decoder)(**cfg)
     with hint_on_error(hint):

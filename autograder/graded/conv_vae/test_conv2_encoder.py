@@ -3,7 +3,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.architecture import expect_layers
+from autograder.recognition import expect_layers
 from autograder.checks import expect, expect_tensor
 from autograder.graded.conv_vae import layers
 from autograder.graded.conv_vae.layers import call_text, configs, hint_on_error, side

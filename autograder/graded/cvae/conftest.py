@@ -14,10 +14,10 @@ def model(gateway):
 
 @pytest.fixture
 def recognised(gateway):
-    """recognised(*sizes, any_hidden=False) -> ``architecture.Match`` of a fresh CVAE(*sizes) against the
+    """recognised(*sizes, any_hidden=False) -> ``recognition.Match`` of a fresh CVAE(*sizes) against the
     contract's layers with those sizes (784, 10, 256, 40 when none are given; with ``any_hidden``, the hidden
     width the model has)."""
-    from autograder.architecture import recognise
+    from autograder.recognition import recognise
 
     def get(*sizes, any_hidden=False):
         data, classes, hidden, code = sizes or (784, 10, 256, 40)

@@ -2,7 +2,7 @@
 import torch
 import torch.nn.functional as F
 
-from autograder.architecture import expect_layers
+from autograder.recognition import expect_layers
 from autograder.calibration import CVAE_SMOKE, KS_TEST
 from autograder.checks import assert_close, expect, expect_learns, expect_tensor
 from autograder.evaluate import (check_reparameterize_distribution, check_reparameterize_gradients,

@@ -18,12 +18,12 @@ READ_GAIN = 0.25  # decoder output pixel j = sigmoid(READ_GAIN * u_j) for u = th
 def decoder_input_of_sample(gateway, labels) -> tuple:
     """What ``sample(labels)`` feeds its decoder, read back in the parent: (z, whether y is one_hot(labels)).
 
-    A fresh CVAE is recognised (``architecture.recognise``), then loaded with weights the grader builds so
+    A fresh CVAE is recognised (``recognition.recognise``), then loaded with weights the grader builds so
     that decode(z, y) shows its own input: the first layer copies u = [z, y] into units u+ and u- (ReLU of
     +u and -u), the last layer writes sigmoid(READ_GAIN * (u+ - u-)) = sigmoid(READ_GAIN * u) into the first
     pixels. Either order of z and y is accepted (the recognised ``dec_input``)."""
     from autograder import specs
-    from autograder.architecture import recognise
+    from autograder.recognition import recognise
 
     model = gateway.new("cvae.CVAE")
     spec = lambda shapes: specs.cvae(hidden=specs.hidden_width(shapes, 794, 256))  # noqa: E731

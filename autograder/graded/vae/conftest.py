@@ -22,10 +22,10 @@ def vae(gateway):
 
 @pytest.fixture
 def recognised(gateway):
-    """recognised(kind, *sizes) -> ``architecture.Match`` of a fresh Autoencoder(kind, *sizes) against the
+    """recognised(kind, *sizes) -> ``recognition.Match`` of a fresh Autoencoder(kind, *sizes) against the
     contract's layers with those sizes (784, 512, 2 when none are given; with ``any_hidden``, the hidden
     width the model has)."""
-    from autograder.architecture import recognise
+    from autograder.recognition import recognise
 
     def get(kind, *sizes, any_hidden=False):
         data, hidden, code = sizes or (784, 512, CODE)

@@ -1,7 +1,7 @@
 """A.1 (20 points): the plain autoencoder's layers, encode, decode and forward."""
 import torch
 
-from autograder.architecture import expect_layers
+from autograder.recognition import expect_layers
 from autograder.checks import assert_close, expect, expect_tensor
 from autograder.errors import SubmissionError
 from autograder.rubric import item

@@ -1,7 +1,7 @@
 """B.2 (25 points): the VAE's logvar head, reparameterize, forward, and a training run."""
 import torch
 
-from autograder.architecture import expect_layers
+from autograder.recognition import expect_layers
 from autograder.calibration import KS_TEST, VAE_SMOKE
 from autograder.checks import assert_close, expect, expect_learns, expect_tensor
 from autograder.evaluate import (check_reparameterize_distribution, check_reparameterize_gradients,
