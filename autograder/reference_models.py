@@ -6,6 +6,7 @@ parent process (no submitted code is involved).
 """
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 
@@ -35,3 +36,29 @@ class MLPAutoencoder(nn.Module):
         for layer in self.chain[self.CODE_LAYER:]:
             out = layer(out)                         # (B, data) in [0, 1]
         return out, code, None
+
+
+def reference_ae_mse(x_train: torch.Tensor, x_test: torch.Tensor, k: int, *, epochs: int, batch_size: int,
+                     lr: float, seed: int) -> float:
+    """Per-pixel MSE on ``x_train`` (N, 784) of the grader's own k-D autoencoder after MSE smoke training.
+
+    Trusted code only, in this process: ``reference_models.MLPAutoencoder``
+    trained by ``smoke.train(..., loss="mse_ae")`` on one thread with its
+    seeds fixed, so the value is the same on every run and for every student.
+    The caller's thread count and random state are restored afterwards.
+    """
+    from autograder.smoke import train
+
+    threads = torch.get_num_threads()
+    with torch.random.fork_rng(devices=[]):
+        torch.set_num_threads(1)
+        try:
+            torch.manual_seed(seed)
+            model = MLPAutoencoder(k, n_dims_data=x_train.shape[1])
+            data = ((x_train, torch.zeros(len(x_train), dtype=torch.int64)),
+                    (x_test, torch.zeros(len(x_test), dtype=torch.int64)))
+            train(model, "pca_ae", epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, loss="mse_ae", data=data)
+            with torch.no_grad():
+                return float(((model(x_train)[0] - x_train) ** 2).mean())
+        finally:
+            torch.set_num_threads(threads)

@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder import specs  # noqa: E402
-from autograder.evaluate import cvae_smoke_metrics, digit_classifier, label_recognition, smoke_run  # noqa: E402
+from autograder.digit_metrics import digit_classifier, label_recognition  # noqa: E402
+from autograder.evaluate import cvae_smoke_metrics, smoke_run  # noqa: E402
 from autograder.gateway import Gateway  # noqa: E402
 from course.data import load_images  # noqa: E402
 

@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.evaluate import FACES_PROBE, faces_smoke_data, faces_smoke_metrics, faces_terms, smoke_run  # noqa: E402
+from autograder.evaluate import smoke_run  # noqa: E402
+from autograder.faces_smoke import FACES_PROBE, faces_smoke_data, faces_smoke_metrics, faces_terms  # noqa: E402
 from autograder.gateway import Gateway  # noqa: E402
 
 SETTINGS = {"n_train": 192, "n_test": 64, "data_seed": 0, "epochs": 3, "batch_size": 8, "lr": 1e-3, "seed": 0}

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.evaluate import reference_ae_mse  # noqa: E402
+from autograder.reference_models import reference_ae_mse  # noqa: E402
 from autograder.gateway import Gateway  # noqa: E402
 from autograder.graded.pca_ae.pca_oracle import closed_form_curve  # noqa: E402
 from course.data import load_images  # noqa: E402

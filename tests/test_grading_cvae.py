@@ -141,7 +141,7 @@ def test_catalogue_size():
 
 
 def test_digit_classifier_reads_digits(digits_flat):
-    from autograder.evaluate import digit_classifier
+    from autograder.digit_metrics import digit_classifier
 
     x_train, y_train, x_test, y_test = digits_flat
     clf = digit_classifier(x_train, y_train)

@@ -1,6 +1,6 @@
 """The grader on faces.py: the reference scores 20 (the bonus), stubs 0, every catalogued bug
 loses its intended item, every differently written correct version keeps full marks; plus unit
-tests of the faces helpers in autograder.probes, autograder.smoke and autograder.evaluate."""
+tests of the faces helpers in autograder.probes, autograder.smoke and autograder.faces_smoke."""
 import pytest
 import torch
 
@@ -165,15 +165,15 @@ def test_faces_smoke_loss_is_the_negative_elbo():
 
 
 def test_faces_smoke_data_is_deterministic(tmp_path, monkeypatch):
-    from autograder import evaluate
+    from autograder import faces_smoke
 
     monkeypatch.setenv("COURSE_DATA", str(tmp_path))
-    monkeypatch.setattr(evaluate, "_FACES_DATA", {})
-    (x_train, y_train), (x_test, y_test) = evaluate.faces_smoke_data(6, 2, seed=1)
+    monkeypatch.setattr(faces_smoke, "_FACES_DATA", {})
+    (x_train, y_train), (x_test, y_test) = faces_smoke.faces_smoke_data(6, 2, seed=1)
     assert x_train.shape == (6, 3, 64, 64) and x_test.shape == (2, 3, 64, 64)
     assert x_train.dtype == torch.float32 and 0 <= float(x_train.min()) and float(x_train.max()) <= 1
     assert y_train.tolist() == [0] * 6 and y_test.tolist() == [0] * 2
     assert (tmp_path / "cache" / "fake-faces-n8-seed1").is_dir()
-    monkeypatch.setattr(evaluate, "_FACES_DATA", {})
-    again = evaluate.faces_smoke_data(6, 2, seed=1)
+    monkeypatch.setattr(faces_smoke, "_FACES_DATA", {})
+    again = faces_smoke.faces_smoke_data(6, 2, seed=1)
     assert torch.equal(again[0][0], x_train) and torch.equal(again[1][0], x_test)

@@ -2,11 +2,14 @@
 import torch
 import torch.nn.functional as F
 
-from autograder.recognition import expect_layers
 from autograder.calibration import CVAE_SMOKE, KS_TEST
 from autograder.checks import assert_close, expect, expect_learns, expect_tensor
-from autograder.evaluate import (check_reparameterize_distribution, check_reparameterize_gradients,
-                                 check_reparameterize_noise)
+from autograder.recognition import expect_layers
+from autograder.reparameterize_checks import (
+    check_reparameterize_distribution,
+    check_reparameterize_gradients,
+    check_reparameterize_noise,
+)
 from autograder.rubric import item
 
 CODE = 40

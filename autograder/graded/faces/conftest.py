@@ -29,7 +29,7 @@ def loss_owner(gateway):
 @pytest.fixture(scope="session")
 def face_data():
     """((x_train, y), (x_test, y)): generated 64 x 64 faces, x (N, 3, 64, 64) with pixels in {0, 1}."""
-    from autograder.evaluate import faces_smoke_data
+    from autograder.faces_smoke import faces_smoke_data
 
     return faces_smoke_data(FACES_SMOKE["n_train"], FACES_SMOKE["n_test"], FACES_SMOKE["data_seed"])
 
@@ -38,7 +38,7 @@ def face_data():
 def trained(smoke_models, face_data):
     """trained() -> the ``evaluate.SmokeRun`` of the smoke-trained FaceVAE on the generated faces; ``first`` is
     the loss on the first training faces before training (FaceVAE's architecture is free: no rebuild)."""
-    from autograder.evaluate import FACES_PROBE, faces_terms
+    from autograder.faces_smoke import FACES_PROBE, faces_terms
 
     def before(model):
         return faces_terms(smoke_models.gateway, model, face_data[0][0][:FACES_PROBE], FACES_SMOKE["seed"])["loss"]
@@ -50,6 +50,6 @@ def trained(smoke_models, face_data):
 @pytest.fixture(scope="session")
 def smoke_metrics(gateway, trained, face_data):
     """The smoke metrics of the trained FaceVAE on the generated test faces (autograder.evaluate)."""
-    from autograder.evaluate import faces_smoke_metrics
+    from autograder.faces_smoke import faces_smoke_metrics
 
     return faces_smoke_metrics(gateway, trained(), face_data[0][0], face_data[1][0], seed=FACES_SMOKE["seed"])

@@ -14,7 +14,7 @@ def reference_ae_mse(digits):
     this process: nothing of the submission is involved, so the value is the
     same for every student and is trained at most once per k.
     """
-    from autograder.evaluate import reference_ae_mse as train_and_measure
+    from autograder.reference_models import reference_ae_mse as train_and_measure
 
     cache = {}
 

@@ -1,11 +1,14 @@
 """B.2 (25 points): the VAE's logvar head, reparameterize, forward, and a training run."""
 import torch
 
-from autograder.recognition import expect_layers
 from autograder.calibration import KS_TEST, VAE_SMOKE
 from autograder.checks import assert_close, expect, expect_learns, expect_tensor
-from autograder.evaluate import (check_reparameterize_distribution, check_reparameterize_gradients,
-                                 check_reparameterize_noise)
+from autograder.recognition import expect_layers
+from autograder.reparameterize_checks import (
+    check_reparameterize_distribution,
+    check_reparameterize_gradients,
+    check_reparameterize_noise,
+)
 from autograder.rubric import item
 
 X = torch.rand(32, 784, generator=torch.Generator().manual_seed(21))

@@ -1,0 +1,50 @@
+"""The checks of ``reparameterize(mu, logvar)`` shared by vae.py's and cvae.py's items: exact float64
+gradients, the distribution of the draws (Kolmogorov-Smirnov), fresh noise on every call."""
+from __future__ import annotations
+
+import torch
+from scipy import stats
+
+from autograder.checks import assert_close, expect, expect_tensor
+
+REPARAM_HINT = "z = mu + exp(0.5 * logvar) * eps with eps = torch.randn_like(mu): logvar is log sigma^2."
+
+
+def check_reparameterize_gradients(model, shape: tuple, seed: int = 22) -> None:
+    """``model.reparameterize`` has exact float64 gradients: dz/dmu = 1 and dz/dlogvar = (z - mu) / 2."""
+    gen = torch.Generator().manual_seed(seed)
+    mu = torch.randn(shape, generator=gen, dtype=torch.float64)
+    logvar = torch.randn(shape, generator=gen, dtype=torch.float64)
+    out = model.call("reparameterize", mu, logvar, seed=3, grad={"wrt": [0, 1]})
+    z, (d_mu, d_logvar) = out["value"], out["grads"]
+    expect_tensor(z, "reparameterize(mu, logvar)", shape)
+    expect(d_mu is not None and d_logvar is not None, "gradients of z w.r.t. mu and logvar", "both present",
+           f"d/dmu {'missing' if d_mu is None else 'ok'}, d/dlogvar {'missing' if d_logvar is None else 'ok'}",
+           "Do not detach mu, logvar or the standard deviation: gradients must flow through both.")
+    assert_close(d_mu, torch.ones_like(mu), "dz/dmu", REPARAM_HINT)
+    assert_close(d_logvar, (z - mu) / 2, "dz/dlogvar against (z - mu) / 2", REPARAM_HINT)
+
+
+def check_reparameterize_distribution(model, code: int, draws: int, p_min: float, seed: int) -> None:
+    """``model.reparameterize`` draws z ~ N(mu, exp(logvar)): a Kolmogorov-Smirnov test of ``draws`` values."""
+    mu = torch.full((draws // code, code), 1.5)
+    logvar = torch.full((draws // code, code), float(torch.log(torch.tensor(0.25))))
+    z = expect_tensor(model.reparameterize(mu, logvar, seed=seed), "reparameterize(mu, logvar)", tuple(mu.shape))
+    result = stats.kstest(((z - 1.5) / 0.5).flatten().double().numpy(), "norm")
+    expect(result.pvalue > p_min, f"distribution of {mu.numel():,} draws with mu = 1.5, sigma = 0.5",
+           f"N(1.5, 0.25): KS p-value > {p_min}",
+           f"p = {result.pvalue:.2g}; sample mean {float(z.mean()):.3f}, std {float(z.std()):.3f}", REPARAM_HINT,
+           f"model.reparameterize(torch.full({tuple(mu.shape)}, 1.5), torch.full({tuple(mu.shape)}, math.log(0.25)))")
+
+
+def check_reparameterize_noise(gateway, model, code: int) -> None:
+    """``model.reparameterize`` draws fresh noise on every call and repeats under torch.manual_seed."""
+    mu, logvar = torch.zeros(8, code), torch.zeros(8, code)
+    first, second = gateway.trusted("autograder.probes:call_twice", model, "reparameterize", mu, logvar)
+    expect_tensor(first, "reparameterize(mu, logvar)", tuple(mu.shape))
+    expect(not torch.equal(first, second), "two calls of reparameterize in a row", "different samples",
+           "the same sample twice", "Draw new eps on every call (torch.randn_like), never store or reseed it.")
+    again = model.reparameterize(mu, logvar, seed=0)
+    expect(torch.equal(model.reparameterize(mu, logvar, seed=0), again),
+           "reparameterize after the same torch.manual_seed", "identical samples", "different samples",
+           "Use torch's default generator (torch.randn_like), not numpy or a private Generator.")
