@@ -58,7 +58,13 @@ def _mse_loss(model, x, y):
     return F.mse_loss(model(x)[0], x, reduction="sum")
 
 
-LOSSES = {"vae": _mlp_loss, "cvae": _cvae_loss, "conv_vae": _conv_loss, "mse_ae": _mse_loss}
+def _faces_loss(model, x, y):
+    """faces.py: the negative ELBO of FaceVAE's forward, (B, 3, 64, 64) images, summed."""
+    recon, mu, logvar = model(x)
+    return bce_sum(recon, x) + kl_sum(mu, logvar)
+
+
+LOSSES = {"vae": _mlp_loss, "cvae": _cvae_loss, "conv_vae": _conv_loss, "faces": _faces_loss, "mse_ae": _mse_loss}
 
 
 def digits(assignment: str, train: bool):
@@ -85,12 +91,3 @@ def train(model, assignment: str, *, epochs: int, batch_size: int, lr: float, se
                   lr=lr, seed=seed, device=torch.device("cpu"), progress=False)
     model.eval()
     return {"train_loss": list(history.train_loss), "test_loss": list(history.test_loss)}
-
-
-def _faces_loss(model, x, y):
-    """faces.py: the negative ELBO of FaceVAE's forward, (B, 3, 64, 64) images, summed."""
-    recon, mu, logvar = model(x)
-    return bce_sum(recon, x) + kl_sum(mu, logvar)
-
-
-LOSSES["faces"] = _faces_loss

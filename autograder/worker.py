@@ -33,7 +33,9 @@ class Worker:
     def __init__(self, submission_dir: str):
         import torch  # imported here so start-up errors are reported as frames
 
-        self.torch = torch
+        from autograder import protocol
+
+        self.torch, self.protocol = torch, protocol
         self.submission_dir = os.path.abspath(submission_dir)
         self.handles: dict[int, object] = {}
         self.modules: dict[str, object] = {}
@@ -71,7 +73,7 @@ class Worker:
 
     # -- values --------------------------------------------------------------
     def unwire(self, obj):
-        if isinstance(obj, dict) and "__handle__" in obj:
+        if self.protocol.is_handle_ref(obj):
             return self.handles[obj["__handle__"]]
         if isinstance(obj, dict) and "__module__" in obj:
             return self.module(obj["__module__"])
@@ -101,7 +103,7 @@ class Worker:
             return {k: self.wire(v) for k, v in obj.items()}
         handle_id = len(self.handles) + 1
         self.handles[handle_id] = obj
-        return {"__handle__": handle_id, "__type__": type(obj).__qualname__}
+        return self.protocol.handle_ref(handle_id, type(obj).__qualname__)
 
     # -- requests ------------------------------------------------------------
     def serve(self, request: dict):

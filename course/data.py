@@ -9,7 +9,7 @@ saved to disk. The data root is `$COURSE_DATA` when set, else `<repo>/data`, els
 that is not writable) a folder in the system's temp dir. A real set that is missing and
 cannot be downloaded raises `DataUnavailable`, whose message is one sentence naming the
 embedded alternative. The faces data (`load_faces`, `make_fake_faces`, `FaceImages`)
-live in `course.faces_data` and are importable from here too.
+live in `course.faces_data`, which builds on this module.
 """
 
 from __future__ import annotations
@@ -130,10 +130,3 @@ def binarize(x: torch.Tensor) -> torch.Tensor:
     """Round pixel intensities to {0, 1} (the binarized MNIST of the cvae assignment); same shape."""
     return torch.round(x)
 
-
-def __getattr__(name):  # the faces data, importable from here: `from course.data import load_faces`
-    if name in ("load_faces", "make_fake_faces", "FaceImages", "face_files"):
-        from course import faces_data
-
-        return getattr(faces_data, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -132,10 +132,10 @@ def test_binarize():
 def test_fake_faces_load_as_images(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_DATA", str(tmp_path / "data"))  # the decoded-faces cache goes here
     folder = faces_data.make_fake_faces(tmp_path / "faces", n=12, seed=0)
-    x = data.load_faces(folder)
+    x = faces_data.load_faces(folder)
     assert x.shape == (12, 3, 64, 64) and x.dtype == torch.float32 and 0 <= float(x.min()) < float(x.max()) <= 1
-    assert torch.equal(data.load_faces(folder), x)  # second load: from the cache, same values
-    assert torch.equal(data.load_faces(folder, indices=[3, 0]), x[[3, 0]])
+    assert torch.equal(faces_data.load_faces(folder), x)  # second load: from the cache, same values
+    assert torch.equal(faces_data.load_faces(folder, indices=[3, 0]), x[[3, 0]])
     again = faces_data.make_fake_faces(tmp_path / "again", n=12, seed=0)
     assert [p.read_bytes() for p in sorted(again.iterdir())] == [p.read_bytes() for p in sorted(folder.iterdir())]
     other = faces_data.make_fake_faces(tmp_path / "other", n=12, seed=1)
@@ -154,11 +154,11 @@ def test_celeba_sized_folder_is_centre_cropped(tmp_path, monkeypatch):
     pixels = torch.zeros(218, 178, 3, dtype=torch.uint8)
     pixels[20:198] = 255  # white exactly where the 178 x 178 centre crop lands, black bands above and below
     Image.fromarray(pixels.numpy()).save(folder / "000001.png")
-    x = data.load_faces(tmp_path / "celeba_root")
+    x = faces_data.load_faces(tmp_path / "celeba_root")
     assert x.shape == (1, 3, 64, 64) and float(x.min()) > 0.95
 
 
 def test_no_faces_is_one_sentence(tmp_path):
     with pytest.raises(data.DataUnavailable) as info:
-        data.load_faces(tmp_path)
+        faces_data.load_faces(tmp_path)
     assert "--data PATH" in str(info.value) and "\n" not in str(info.value)
