@@ -12,12 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 
 from autograder import ASSIGNMENTS, isolation
 from autograder.plugin import ScoreCollector
 from autograder.report import ItemResult, Report
 from autograder.rubric import hidden_files
+from autograder.threads import one_thread
 from autograder.submission import materialize
 
 GRADED = Path(__file__).resolve().parent / "graded"
@@ -53,16 +53,12 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
         public_only = not hidden_files(GRADED)  # a student release holds no hidden item
         report = Report(public_only=public_only)
         layers: set[str] | None = None  # the layers every worker of every suite had
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # the oracles' small linear algebra: fastest and identical on one thread
-        try:
+        with one_thread():  # the oracles' small linear algebra
             for name in assignments:  # one pytest session (and one worker) per assignment
                 items, output, got = _run_suite(GRADED / name, folder, public_only, progress, keyword, name)
                 report.items += items
                 report.output += output
                 layers = got if layers is None else layers if got is None else layers & got
-        finally:
-            torch.set_num_threads(threads)
         report.assignments = [a for a in assignments]
         report.isolation = isolation.label(layers) if layers is not None else ""
         report.seconds = time.monotonic() - started

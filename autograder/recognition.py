@@ -19,7 +19,6 @@ training.
 """
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from autograder.architecture import (
     slot_shape,
 )
 from autograder.checks import TOLERANCES
+from autograder.threads import one_thread
 
 # -- matching outputs ----------------------------------------------------------------------------------------
 
@@ -78,18 +78,6 @@ def random_tensors(shapes: list, seed: int) -> list:
         bound = 1 / math.sqrt(fan_in) if fan_in else 0.5
         out.append((torch.rand(s, generator=gen) * 2 - 1) * bound)
     return out
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Run the parent's rebuilds on one thread: they are small, and two threads on cores the worker is
-    using take ~10x longer than one."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 @dataclass

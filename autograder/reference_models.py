@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from autograder.threads import one_thread
+
 
 class MLPAutoencoder(nn.Module):
     """data -> hidden (ReLU) -> k -> hidden (ReLU) -> data (Sigmoid), as one chain of layers.
@@ -49,16 +51,11 @@ def reference_ae_mse(x_train: torch.Tensor, x_test: torch.Tensor, k: int, *, epo
     """
     from autograder.smoke import train
 
-    threads = torch.get_num_threads()
-    with torch.random.fork_rng(devices=[]):
-        torch.set_num_threads(1)
-        try:
-            torch.manual_seed(seed)
-            model = MLPAutoencoder(k, n_dims_data=x_train.shape[1])
-            data = ((x_train, torch.zeros(len(x_train), dtype=torch.int64)),
-                    (x_test, torch.zeros(len(x_test), dtype=torch.int64)))
-            train(model, "pca_ae", epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, loss="mse_ae", data=data)
-            with torch.no_grad():
-                return float(((model(x_train)[0] - x_train) ** 2).mean())
-        finally:
-            torch.set_num_threads(threads)
+    with torch.random.fork_rng(devices=[]), one_thread():
+        torch.manual_seed(seed)
+        model = MLPAutoencoder(k, n_dims_data=x_train.shape[1])
+        data = ((x_train, torch.zeros(len(x_train), dtype=torch.int64)),
+                (x_test, torch.zeros(len(x_test), dtype=torch.int64)))
+        train(model, "pca_ae", epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, loss="mse_ae", data=data)
+        with torch.no_grad():
+            return float(((model(x_train)[0] - x_train) ** 2).mean())
