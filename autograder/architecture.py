@@ -78,7 +78,7 @@ class Spec:
     """An architecture the contract fixes, as the parent rebuilds it.
 
     ``forward[method](weights, variant, *inputs)`` returns the method's outputs as a tuple of tensors,
-    ``weights`` maps "layer.weight" / "layer.bias" to float64 tensors. ``choices`` lists, per choice, the
+    ``weights`` maps "layer.weight" / "layer.bias" to tensors of ``dtype``. ``choices`` lists, per choice, the
     contract's option first, then the deviations the grader can name. ``accepted`` are options that are
     the same model written another way. ``uses`` says which choices a method depends on.
     """
@@ -97,16 +97,17 @@ class Spec:
     def contract(self) -> Variant:
         return Variant.of(**{c: opts[0] for c, opts in self.choices.items()})
 
-    def n_params(self, with_optional: bool = False) -> int:
-        return sum(math.prod(l.weight) + l.bias[0] for l in self.layers
-                   if with_optional or l.name not in self.optional)
+    def n_params(self) -> int:
+        """Parameters of the layers a model must have (optional ones left out)."""
+        return sum(math.prod(l.weight) + l.bias[0] for l in self.layers if l.name not in self.optional)
 
     def describe(self) -> str:
         return ", ".join(l.text() for l in self.layers if l.name not in self.optional)
 
-    def is_contract(self, variant: Variant, method: str | None = None) -> bool:
-        names = self.uses[method] if method else self.choices
-        return all(variant[c] == self.choices[c][0] or variant[c] in self.accepted.get(c, ()) for c in names)
+    def is_contract(self, variant: Variant, method: str) -> bool:
+        """``variant`` is the contract, or a form of it the contract accepts, in every choice ``method`` uses."""
+        return all(variant[c] == self.choices[c][0] or variant[c] in self.accepted.get(c, ())
+                   for c in self.uses[method])
 
 
 # -- layouts: which submitted tensor is which layer ---------------------------------------------------------
@@ -178,7 +179,9 @@ def slot_shape(spec: Spec, slot) -> tuple:
 
 def layouts(spec: Spec, shapes: list) -> list:
     """Every ``Layout`` that reads tensors of ``shapes`` (registration order) as the spec's layers."""
-    found = []
+    found, positions = [], {}
+    for i, shape in enumerate(shapes):
+        positions.setdefault(shape, []).append(i)
     for slots in _slot_sets(spec):
         want = [slot_shape(spec, s) for s in slots]
         if sorted(want) != sorted(shapes):
@@ -186,9 +189,6 @@ def layouts(spec: Spec, shapes: list) -> list:
         by_shape: dict = {}
         for slot, shape in zip(slots, want):
             by_shape.setdefault(shape, []).append(slot)
-        positions = {}
-        for i, shape in enumerate(shapes):
-            positions.setdefault(shape, []).append(i)
         keys = sorted(by_shape)
         for perms in itertools.product(*(itertools.permutations(by_shape[k]) for k in keys)):
             assigned = [None] * len(shapes)
@@ -202,10 +202,11 @@ def layouts(spec: Spec, shapes: list) -> list:
 
 
 def check_shapes(reply) -> list:
-    """The worker's list of parameter shapes, validated: a list of tuples of positive ints, bounded."""
+    """The worker's list of parameter shapes, validated: a list of tuples of non-negative ints, bounded."""
     if not isinstance(reply, (list, tuple)) or len(reply) > MAX_PARAMETERS:
+        length = f" of length {len(reply)}" if isinstance(reply, (list, tuple)) else ""
         raise AssertionError(f"parameters of the model: expected a list of at most {MAX_PARAMETERS} shapes, "
-                             f"got {type(reply).__name__}" + (f" of length {len(reply)}" if isinstance(reply, (list, tuple)) else ""))
+                             f"got {type(reply).__name__}{length}")
     shapes = []
     for s in reply:
         if not isinstance(s, (list, tuple)) or len(s) > 6 or not all(isinstance(v, int) and 0 <= v for v in s):

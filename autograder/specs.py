@@ -47,8 +47,15 @@ def _join(a: torch.Tensor, b: torch.Tensor, how: str) -> torch.Tensor:
 
 def hidden_width(shapes: list, n_in: int, default: int) -> int:
     """The output width of the first 2-D parameter reading ``n_in`` features (the encoder's first Linear),
-    else ``default``: lets the smoke items rebuild a model whose hidden width is not the contract's."""
+    else ``default``."""
     return next((s[0] for s in shapes if len(s) == 2 and s[1] == n_in), default)
+
+
+def with_model_hidden(build, n_in: int, **sizes):
+    """A function of a model's parameter shapes: ``build(**sizes)`` with the hidden width the model has
+    (``hidden_width`` over ``n_in`` input features; ``sizes["hidden"]`` when none reads them). For the
+    items that do not judge the width, so that a wrong width costs only the item that does."""
+    return lambda shapes: build(**{**sizes, "hidden": hidden_width(shapes, n_in, sizes["hidden"])})
 
 
 def mlp_autoencoder(kind: str = "ae", data: int = 784, hidden: int = 512, code: int = 2) -> Spec:

@@ -81,8 +81,7 @@ def test_wrong_width_fails_with_shapes_and_count():
     with pytest.raises(AssertionError, match=r"expected the layers Linear\(784, 512\).*807,700 parameters.*got 10 "
                                              r"tensors of shapes \(256, 784\)"):
         recognition.expect_layers(match, "VAE", "")
-    free = recognise(MLPVAE(hidden=256), lambda shapes: specs.mlp_autoencoder(
-        "vae", 784, specs.hidden_width(shapes, 784, 512), 2))
+    free = recognise(MLPVAE(hidden=256), specs.with_model_hidden(specs.mlp_autoencoder, 784, kind="vae", hidden=512))
     assert free.ok("encode")  # the activation items still judge a model whose width is wrong
 
 

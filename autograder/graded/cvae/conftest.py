@@ -21,9 +21,8 @@ def recognised(gateway):
 
     def get(*sizes, any_hidden=False):
         data, classes, hidden, code = sizes or (784, 10, 256, 40)
-        spec = specs.cvae(data, classes, hidden, code)
-        if any_hidden:
-            spec = lambda shapes: specs.cvae(data, classes, specs.hidden_width(shapes, data + classes, hidden), code)  # noqa: E731
+        sized = {"data": data, "classes": classes, "hidden": hidden, "code": code}
+        spec = specs.with_model_hidden(specs.cvae, data + classes, **sized) if any_hidden else specs.cvae(**sized)
         return recognise(gateway, gateway.new("cvae.CVAE", *sizes), spec, specs.cvae_calls(data, classes, code))
 
     return get
@@ -33,7 +32,7 @@ def recognised(gateway):
 def trained(smoke_models):
     """trained() -> the ``evaluate.SmokeRun`` of the smoke-trained CVAE."""
     return lambda: smoke_models("cvae.CVAE", "cvae", CVAE_SMOKE, label="training your CVAE (cvae.CVAE)",
-                                spec=lambda shapes: specs.cvae(hidden=specs.hidden_width(shapes, 794, 256)),
+                                spec=specs.with_model_hidden(specs.cvae, 794, hidden=256),
                                 calls=specs.cvae_calls())
 
 

@@ -26,8 +26,7 @@ def decoder_input_of_sample(gateway, labels) -> tuple:
     from autograder.recognition import recognise
 
     model = gateway.new("cvae.CVAE")
-    spec = lambda shapes: specs.cvae(hidden=specs.hidden_width(shapes, 794, 256))  # noqa: E731
-    match = recognise(gateway, model, spec, specs.cvae_calls())
+    match = recognise(gateway, model, specs.with_model_hidden(specs.cvae, 794, hidden=256), specs.cvae_calls())
     variant = match.variant("decode")
     width = CODE + 10
     hidden = next(layer.weight[0] for layer in match.spec.layers if layer.name == "dec1")

@@ -30,10 +30,10 @@ def recognised(gateway):
     def get(kind, *sizes, any_hidden=False):
         data, hidden, code = sizes or (784, 512, CODE)
         calls = specs.mlp_calls(data, code, seed=13)
-        return recognise(gateway, gateway.new("vae.Autoencoder", kind, *sizes),
-                         (lambda shapes: specs.mlp_autoencoder(kind, data, specs.hidden_width(shapes, data, hidden),
-                                                               code)) if any_hidden else
-                         specs.mlp_autoencoder(kind, data, hidden, code), calls)
+        sized = {"kind": kind, "data": data, "hidden": hidden, "code": code}
+        spec = specs.with_model_hidden(specs.mlp_autoencoder, data, **sized) if any_hidden else \
+            specs.mlp_autoencoder(**sized)
+        return recognise(gateway, gateway.new("vae.Autoencoder", kind, *sizes), spec, calls)
 
     return get
 
@@ -43,7 +43,7 @@ def trained(smoke_models):
     """trained(kind) -> the ``evaluate.SmokeRun`` of the smoke-trained "ae" or "vae"."""
     return lambda kind: smoke_models(
         "vae.Autoencoder", "vae", VAE_SMOKE, kind, label=f"training your {kind.upper()} (vae.Autoencoder)",
-        spec=lambda shapes: specs.mlp_autoencoder(kind, 784, specs.hidden_width(shapes, 784, 512), CODE),
+        spec=specs.with_model_hidden(specs.mlp_autoencoder, 784, kind=kind, data=784, hidden=512, code=CODE),
         calls=specs.mlp_calls())
 
 
