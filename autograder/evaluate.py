@@ -46,8 +46,9 @@ def smoke_run(gateway, target: str, assignment: str, cfg: dict, *args, label: st
 
     With ``spec`` (an ``architecture.Spec``, or a function of the parameter shapes that returns one, so that
     a width the contract does not fix costs only the layer items), the weights are pulled before and after
-    training and a fresh instance is recognised with ``calls`` (method -> inputs) to read them as the contract's layers. A run
-    the submission tampered with can only yield weights of that architecture, judged like any others.
+    training and a fresh instance is recognised with ``calls`` (method -> inputs) to read them as the
+    contract's layers. A run the submission tampered with can only yield weights of that architecture,
+    judged like any others.
     """
     from autograder import architecture, recognition
 

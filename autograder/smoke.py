@@ -8,8 +8,10 @@ so a bug in the loss, in ``reparameterize`` or in ``forward`` costs that
 function's items, not the training items. Returns the per-epoch history; the
 trained model stays in the worker.
 
-Which side: this module runs in the worker, in the submission's own process,
-so submitted code can reach it and its history is a report, never a verdict.
+Which side: for submitted models this module runs in the worker, in the
+submission's own process, so submitted code can reach it and its history is a
+report, never a verdict. (The grader's own yardstick autoencoder of pca_ae.py,
+``reference_models.reference_ae_mse``, trains with it in the parent.)
 The parent pulls the weights before and after training and evaluates them in
 its own rebuild of the contract's architecture (``graded/conftest.py``,
 ``recognition.py``, ``evaluate.py``); faces.py, whose architecture is free,
@@ -32,20 +34,22 @@ def kl_sum(mu, logvar):
     return 0.5 * torch.sum(mu.pow(2) + logvar.exp() - 1 - logvar)
 
 
+def _elbo(x, mu, logvar, decode):
+    """The summed negative ELBO of ``x`` with one z = mu + exp(0.5 logvar) * eps, decoded by ``decode``."""
+    z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    return bce_sum(decode(z), x) + kl_sum(mu, logvar)
+
+
 def _mlp_loss(model, x, y):
     code = model.encode(x)
     if isinstance(code, torch.Tensor):  # "ae": z
         return bce_sum(model.decode(code), x)
-    mu, logvar = code
-    z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
-    return bce_sum(model.decode(z), x) + kl_sum(mu, logvar)
+    return _elbo(x, *code, model.decode)
 
 
 def _cvae_loss(model, x, y):
     y = F.one_hot(y, 10).float()
-    mu, logvar = model.encode(x, y)
-    z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
-    return bce_sum(model.decode(z, y), x) + kl_sum(mu, logvar)
+    return _elbo(x, *model.encode(x, y), lambda z: model.decode(z, y))
 
 
 def _conv_loss(model, x, y):
