@@ -193,6 +193,17 @@ class Rebuilt:
         return lambda *inputs: self.run(f"{part}.forward", *inputs)
 
 
+def expect_variant(match: Match, method: str, call: str, layers_item: str, hint: str) -> Variant:
+    """The variant recognised for ``method``; fails, pointing at the item on the layers, when none was."""
+    variant = match.variant(method)
+    if variant is None:
+        raise AssertionError(
+            f"{call} with weights the grader loaded: expected the outputs of the layers of {layers_item}, got "
+            f"outputs the grader cannot reproduce with them. {hint} The grader recognises activations from the "
+            f"layers' outputs, so fix {layers_item} first.")
+    return variant
+
+
 def expect_layers(match: Match, call: str, hint: str, methods: tuple | None = None) -> None:
     """Fail unless the model's parameters read as the spec's layers and every one of ``methods`` (default:
     all that were called) was reproduced by some variant; the variant's activations are other items' concern."""

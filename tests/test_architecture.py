@@ -102,6 +102,8 @@ def test_a_model_that_lies_about_its_shapes_is_not_reproduced(monkeypatch):
     assert match.layout is not None and "encode" not in match.found
     with pytest.raises(AssertionError, match="no arrangement of your parameters"):
         recognition.expect_layers(match, "VAE", "")
+    with pytest.raises(AssertionError, match="cannot reproduce with them.*so fix A.1a first"):
+        recognition.expect_variant(match, "encode", "VAE.encode", "A.1a", "")
 
 
 def test_layout_tensors_invert_weights():

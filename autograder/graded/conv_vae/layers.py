@@ -43,13 +43,10 @@ def recognised(gateway, cls: str, cfg: dict, x: torch.Tensor, hint: str):
 
 def variant_of(gateway, cls: str, cfg: dict, x: torch.Tensor, hint: str, layers_item: str):
     """The variant the grader recognised in ``cls(**cfg).forward``; fails, pointing at ``layers_item``, if none."""
-    from autograder.checks import expect
+    from autograder.recognition import expect_variant
 
-    variant = recognised(gateway, cls, cfg, x, hint).variant("forward")
-    expect(variant is not None, f"{call_text(cls, cfg)}.forward with weights the grader loaded",
-           f"the outputs of the layers of {layers_item}", "outputs the grader cannot reproduce with them",
-           hint + f" The grader recognises activations from the layers' outputs, so fix {layers_item} first.")
-    return variant
+    return expect_variant(recognised(gateway, cls, cfg, x, hint), "forward", f"{call_text(cls, cfg)}.forward",
+                          layers_item, hint)
 
 
 @contextmanager

@@ -4,7 +4,7 @@ import torch.nn.functional as F
 
 from autograder.calibration import CVAE_SMOKE, KS_TEST
 from autograder.checks import assert_close, expect, expect_learns, expect_tensor
-from autograder.recognition import expect_layers
+from autograder.recognition import expect_layers, expect_variant
 from autograder.reparameterize_checks import (
     check_reparameterize_distribution,
     check_reparameterize_gradients,
@@ -29,11 +29,7 @@ LAYERS_HINT = ("The encoder reads n_dims_data + n_classes features, the decoder 
 
 def variant_of(recognised, method: str, call: str, hint: str):
     """The variant the grader recognised for ``method`` of a fresh CVAE (any hidden width); fails if none."""
-    variant = recognised(any_hidden=True).variant(method)
-    expect(variant is not None, f"{call} with weights the grader loaded",
-           "the outputs of the layers of CVAE.2a", "outputs the grader cannot reproduce with them",
-           hint + " The grader recognises these from the layers' outputs, so fix CVAE.2a first.")
-    return variant
+    return expect_variant(recognised(any_hidden=True), method, call, "CVAE.2a", hint)
 
 
 @item("CVAE.2a", 6)

@@ -1,7 +1,7 @@
 """A.1 (20 points): the plain autoencoder's layers, encode, decode and forward."""
 import torch
 
-from autograder.recognition import expect_layers
+from autograder.recognition import expect_layers, expect_variant
 from autograder.checks import assert_close, expect, expect_tensor
 from autograder.errors import SubmissionError
 from autograder.rubric import item
@@ -24,10 +24,8 @@ def test_layer_shapes(recognised):
 @item("A.1b", 4)
 def test_hidden_relu(recognised):
     """Encoder: a ReLU between the two Linear layers"""
-    variant = recognised("ae", any_hidden=True).variant("encode")
-    expect(variant is not None, "Autoencoder('ae').encode with weights the grader loaded",
-           "Linear -> ReLU -> Linear", "outputs the grader cannot reproduce with the layers of A.1a",
-           "Fix A.1a first: the grader recognises the activation from the layers' outputs.")
+    variant = expect_variant(recognised("ae", any_hidden=True), "encode", "Autoencoder('ae').encode", "A.1a",
+                             "Encoder: Linear -> ReLU -> Linear.")
     expect(variant["enc_hidden"] == "relu", "activation between encode's two Linear layers", "ReLU",
            f"outputs that match {variant['enc_hidden']}", "Apply ReLU to the hidden layer before the code layer "
            "(and nothing else there).", "model = Autoencoder('ae'); model.encode(torch.rand(32, 784))")
