@@ -13,18 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from autograder import ASSIGNMENTS, isolation
+from autograder import isolation
 from autograder.plugin import ScoreCollector
-from autograder.report import ItemResult, Report
+from autograder.report import Report, harness_failure
 from autograder.rubric import hidden_files
 from autograder.threads import one_thread
 from autograder.submission import materialize
+from course import registry
 
 GRADED = Path(__file__).resolve().parent / "graded"
 
 
 def available_assignments() -> list[str]:
-    return [a for a in ASSIGNMENTS if (GRADED / a).is_dir()]
+    return [a for a in registry.names() if (GRADED / a).is_dir()]
 
 
 def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *,
@@ -91,9 +92,8 @@ def _run_suite(suite: Path, folder: Path, public_only: bool, progress, keyword, 
     ran = any(i.assignment != "harness" for i in items)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED) \
             or not ran and not keyword:
-        items.append(ItemResult("harness", "ERR", f"Autograder failed on {name}.py", 0, 0,
-                                f"the graded suite did not run (pytest exit {int(code)}):\n"
-                                + sink.getvalue()[-2000:], harness_error=True))
+        items.append(harness_failure(f"Autograder failed on {name}.py", f"the graded suite did not run "
+                                     f"(pytest exit {int(code)}):\n" + sink.getvalue()[-2000:]))
     return items, output, collector.layers
 
 

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from autograder import ASSIGNMENTS
+from course import registry
 
 
 def grade_main(argv: list[str]) -> int:
@@ -17,7 +17,7 @@ def grade_main(argv: list[str]) -> int:
         prog="python -m autograder", description="Grade a submission: a folder, one assignment .py file, or a .zip.")
     parser.add_argument("submission", nargs="?", default=None,
                         help="folder, .py file or .zip (default: the checkout's assignment/ folder)")
-    parser.add_argument("--assignment", "-a", action="append", choices=ASSIGNMENTS,
+    parser.add_argument("--assignment", "-a", action="append", choices=registry.names(),
                         help="grade only this assignment (repeatable)")
     parser.add_argument("--json", metavar="PATH", help="write Gradescope's results.json here")
     parser.add_argument("-k", dest="keyword", help="only items matching this pytest -k expression")

@@ -60,7 +60,11 @@ def label_recognition(model, classifier, n_per_class: int, seed: int, code: int 
     and let ``classifier`` read them. Returns the fraction recognised as the requested class, overall and
     per class."""
     labels = torch.arange(n_classes).repeat(n_per_class)
-    images = cvae_prior_samples(model, labels, code, seed, n_classes)
-    predicted = torch.from_numpy(classifier.predict(images.clamp(0, 1).double().numpy()))
-    hit = (predicted == labels).double()
-    return {"rate": float(hit.mean()), "per_class": [float(hit[labels == k].mean()) for k in range(n_classes)]}
+    return recognition_rates(classifier, cvae_prior_samples(model, labels, code, seed, n_classes), labels, n_classes)
+
+
+def recognition_rates(classifier, images: torch.Tensor, labels: torch.Tensor, n_classes: int = 10) -> dict:
+    """How often ``classifier`` reads ``images`` (N, 784) as their ``labels`` (N,): {"rate", "per_class"}."""
+    predicted = torch.from_numpy(classifier.predict(images.detach().cpu().clamp(0, 1).double().numpy()))
+    hit = (predicted == labels.cpu()).double()
+    return {"rate": float(hit.mean()), "per_class": [float(hit[labels.cpu() == k].mean()) for k in range(n_classes)]}

@@ -77,24 +77,12 @@ def smoke_run(gateway, target: str, assignment: str, cfg: dict, *args, label: st
     return run
 
 
-def elbo_terms(x: torch.Tensor, mu: torch.Tensor, std: torch.Tensor, decode, seed: int = 0) -> dict:
-    """The negative ELBO of ``x`` (N, ...) per image, with one z = mu + std * eps per image, eps from the
-    grader's own seeded generator: {"reconstruction", "kl", "loss", "recon"}; ``decode(z)`` gives the
-    Bernoulli means. The one oracle of every smoke item's ELBO (``oracles`` computes each term)."""
-    eps = torch.randn(mu.shape, generator=torch.Generator().manual_seed(seed))
-    recon = expect_tensor(decode(mu + std * eps), "the decoded codes", tuple(x.shape))
-    n = x.shape[0]
-    rec = float(oracles.bernoulli_nll(recon.clamp(0, 1), x)) / n
-    kl = float(oracles.gaussian_kl_from_sigma(mu, std)) / n
-    return {"reconstruction": rec, "kl": kl, "loss": rec + kl, "recon": recon}
-
-
 def vae_terms(model, x: torch.Tensor, seed: int = 0) -> dict:
     """``elbo_terms`` of a model with ``encode(x) -> (mu, logvar)`` and ``decode(z)``; adds "mu", "logvar"."""
     mu, logvar = model.encode(x)
     mu = expect_tensor(mu, "mu from encode", (x.shape[0], mu.shape[-1]))
     logvar = expect_tensor(logvar, "logvar from encode", tuple(mu.shape))
-    return {**elbo_terms(x, mu, torch.exp(0.5 * logvar), model.decode, seed), "mu": mu, "logvar": logvar}
+    return {**oracles.elbo_terms(x, mu, torch.exp(0.5 * logvar), model.decode, seed), "mu": mu, "logvar": logvar}
 
 
 def ae_terms(model, x: torch.Tensor) -> dict:
@@ -160,7 +148,7 @@ def conv_vae_terms(model, x_test: torch.Tensor, seed: int = 0) -> dict:
     if not bool((sigma > 0).all() & torch.isfinite(sigma).all() & torch.isfinite(mu).all()):
         raise AssertionError(f"sigma of the trained encoder: expected finite values > 0, got values in "
                              f"[{float(sigma.min()):.3g}, {float(sigma.max()):.3g}]. sigma is exp of the std head.")
-    return elbo_terms(x_test, mu, sigma, model.get("decoder"), seed)
+    return oracles.elbo_terms(x_test, mu, sigma, model.get("decoder"), seed)
 
 
 def cvae_terms(model, x: torch.Tensor, y: torch.Tensor, seed: int = 0) -> dict:
@@ -168,7 +156,7 @@ def cvae_terms(model, x: torch.Tensor, y: torch.Tensor, seed: int = 0) -> dict:
     mu, logvar = model.encode(x, y)
     mu = expect_tensor(mu, "mu from encode(x, y)", (x.shape[0], mu.shape[-1]))
     logvar = expect_tensor(logvar, "logvar from encode(x, y)", tuple(mu.shape))
-    return elbo_terms(x, mu, torch.exp(0.5 * logvar), lambda z: model.decode(z, y), seed)
+    return oracles.elbo_terms(x, mu, torch.exp(0.5 * logvar), lambda z: model.decode(z, y), seed)
 
 
 def cvae_smoke_metrics(run: SmokeRun, digits: dict, seed: int = 0) -> dict:

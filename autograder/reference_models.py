@@ -15,8 +15,8 @@ from autograder.threads import one_thread
 class MLPAutoencoder(nn.Module):
     """data -> hidden (ReLU) -> k -> hidden (ReLU) -> data (Sigmoid), as one chain of layers.
 
-    forward(x) returns (recon, code, None), the shape the trusted trainer's
-    "mse_ae" loss reads (model(x)[0]).
+    forward(x) returns (recon, code, None), the shape pca_ae's grader loss
+    (``course.losses.mse_sum``) reads: model(x)[0].
     """
 
     CODE_LAYER = 3  # the chain's output after this many layers is the code
@@ -45,8 +45,9 @@ def reference_ae_mse(x_train: torch.Tensor, x_test: torch.Tensor, k: int, *, epo
     """Per-pixel MSE on ``x_train`` (N, 784) of the grader's own k-D autoencoder after MSE smoke training.
 
     Trusted code only, in this process: ``reference_models.MLPAutoencoder``
-    trained by ``smoke.train(..., loss="mse_ae")`` on one thread with its
-    seeds fixed, so the value is the same on every run and for every student.
+    trained by ``smoke.train(model, "pca_ae", ...)`` (pca_ae's grader loss:
+    summed MSE) on one thread with its seeds fixed, so the value is the same
+    on every run and for every student.
     The caller's thread count and random state are restored afterwards.
     """
     from autograder.smoke import train
@@ -56,6 +57,6 @@ def reference_ae_mse(x_train: torch.Tensor, x_test: torch.Tensor, k: int, *, epo
         model = MLPAutoencoder(k, n_dims_data=x_train.shape[1])
         data = ((x_train, torch.zeros(len(x_train), dtype=torch.int64)),
                 (x_test, torch.zeros(len(x_test), dtype=torch.int64)))
-        train(model, "pca_ae", epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, loss="mse_ae", data=data)
+        train(model, "pca_ae", epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, data=data)
         with torch.no_grad():
             return float(((model(x_train)[0] - x_train) ** 2).mean())

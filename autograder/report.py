@@ -1,12 +1,15 @@
 """Scores and their presentation: the Report dataclass, the text report and
-Gradescope's results.json. Pure functions of the results; no grading here."""
+Gradescope's results.json. Pure functions of the results; no grading here.
+
+An autograder failure has one shape everywhere: ``harness_failure`` is the item
+(a suite or a graded module that could not run), ``failed_results`` the whole
+results.json of a grading that could not run at all."""
 from __future__ import annotations
 
 import textwrap
 from dataclasses import asdict, dataclass, field
 
-from autograder import ASSIGNMENTS
-from autograder.rubric import MANUAL
+from course import registry
 
 
 @dataclass
@@ -42,7 +45,7 @@ class Report:
 
     @property
     def possible(self) -> float:
-        return sum(i.points for i in self.items if i.assignment != "faces")
+        return sum(i.points for i in self.items if not _is_bonus(i.assignment))
 
     def of(self, assignment: str) -> list[ItemResult]:
         return [i for i in self.items if i.assignment == assignment]
@@ -50,6 +53,20 @@ class Report:
     def to_dict(self) -> dict:
         return {"score": self.score, "possible": self.possible, "isolation": self.isolation,
                 "items": [asdict(i) for i in self.items]}
+
+
+def harness_failure(title: str, message: str) -> ItemResult:
+    """The item saying the autograder itself failed (``title``, e.g. "Autograder failed on vae.py")."""
+    return ItemResult(assignment="harness", item_id="ERR", title=title, points=0.0, earned=0.0,
+                      message=message, harness_error=True)
+
+
+def _is_bonus(assignment: str) -> bool:
+    return assignment in registry.names() and registry.get(assignment).bonus
+
+
+def _manual(assignment: str) -> tuple:
+    return registry.get(assignment).manual if assignment in registry.names() else ()
 
 
 def _fmt(x: float) -> str:
@@ -60,10 +77,10 @@ def render_text(report: Report, width: int = 92) -> str:
     lines = [f"Isolation: {report.isolation}", ""] if report.isolation else []
     for it in report.of("harness"):
         lines += [f"AUTOGRADER FAILED: {it.title}", textwrap.indent(it.message, "  "), ""]
-    for name in [a for a in ASSIGNMENTS if a in report.assignments]:
+    for name in [a for a in registry.names() if a in report.assignments]:
         items = report.of(name)
         earned, possible = sum(i.earned for i in items), sum(i.points for i in items)
-        bonus = " (bonus)" if name == "faces" else ""
+        bonus = " (bonus)" if _is_bonus(name) else ""
         lines.append(f"{name}.py{bonus}".ljust(width - 12) + f"{_fmt(earned):>5} / {_fmt(possible)}")
         for it in items:
             mark = "PASS" if it.passed else "FAIL"
@@ -72,12 +89,12 @@ def render_text(report: Report, width: int = 92) -> str:
             if it.message and not it.passed:
                 for para in it.message.splitlines():
                     lines += textwrap.wrap(para, width, initial_indent=" " * 10, subsequent_indent=" " * 10) or [""]
-        for item_id, title in MANUAL.get(name, []):
+        for item_id, title in _manual(name):
             lines.append(f"  ---- [manual] {item_id:<6} {title}"[:width])
         lines.append("")
     scope = "public items" if report.public_only else "all items"
-    bonus = report.of("faces")
-    main_score = sum(i.earned for i in report.items if i.assignment != "faces")
+    bonus = [i for i in report.items if _is_bonus(i.assignment)]
+    main_score = sum(i.earned for i in report.items if not _is_bonus(i.assignment))
     total = f"Total ({scope}): {_fmt(main_score)} / {_fmt(report.possible)}"
     if bonus:
         total += (f", bonus {_fmt(sum(i.earned for i in bonus))} / {_fmt(sum(i.points for i in bonus))}"
@@ -100,7 +117,7 @@ def to_gradescope(report: Report) -> dict:
             "visibility": "visible" if it.visibility == "visible" else "after_published",
         })
     for name in report.assignments:
-        for item_id, title in MANUAL.get(name, []):
+        for item_id, title in _manual(name):
             tests.append({"name": f"{name}.py {item_id}: {title} (manual review)", "score": 0, "max_score": 0,
                           "status": "passed", "output": "Graded by a person, not by the autograder.",
                           "tags": [name, item_id, "manual"], "visibility": "visible"})
@@ -115,3 +132,10 @@ def to_gradescope(report: Report) -> dict:
     elif report.output:
         out["output"] += "\n\nWhat your code printed (capped):\n" + report.output[-4000:]
     return out
+
+
+def failed_results(message: str) -> dict:
+    """results.json for a grading that could not run at all: one harness item saying why."""
+    data = to_gradescope(Report(items=[harness_failure("Autograder failed", message)]))
+    data["output"] = message
+    return data

@@ -5,8 +5,9 @@
         '''Autoencoder layers: shapes and parameter count'''   # the title students see
 
 The assignment is the folder the test lives in (``graded/<assignment>/``).
-Parts that need a human reader are listed in ``MANUAL`` and reported as
-manual review, with no automatic points.
+Parts that need a human reader are listed in the assignment's registry entry
+(``course.registry``, ``manual``) and reported as manual review, with no
+automatic points.
 """
 from __future__ import annotations
 
@@ -16,18 +17,6 @@ from pathlib import Path
 import pytest
 
 VISIBILITIES = ("visible", "hidden")
-
-MANUAL = {
-    "vae": [
-        ("B.1", "Written derivation of the ELBO estimator (eq. 4-5 of the handout)"),
-        ("C", "Written answers: what the latent grid code does; AE against VAE latent spaces and samples"),
-    ],
-    "cvae": [("CVAE", "Written derivation of the conditional ELBO")],
-    "conv_vae": [("CONV", "Written answer: why the ELBO is a lower bound on log p(x)")],
-    "pca_ae": [("PCA", "Written comparison of PCA and the autoencoder")],
-    "faces": [("FACES", "Attached samples and loss curve of a 100-epoch CelebA run")],
-}
-
 
 def item(item_id: str, points: float, *, visibility: str = "visible"):
     """Mark a test as rubric item ``item_id`` worth ``points``."""

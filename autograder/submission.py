@@ -7,7 +7,9 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from autograder import ASSIGNMENTS
+from course.registry import names
+
+ASSIGNMENTS = names()
 
 MAX_FILE_BYTES = 2 * 1024 * 1024     # a student file larger than this is not source code
 MAX_ZIP_MEMBERS = 10_000

@@ -23,7 +23,7 @@ import torchvision
 from torch.utils.data import DataLoader
 from torchvision import transforms
 
-from course import tasks
+from course import registry
 from course.data import load_images
 from course.digits import write_idx
 from course.load import load_module
@@ -135,7 +135,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = build_idx(Path(tmp), args.images, args.images // 6)
         for name in args.models.split(","):
-            task = tasks.get(name)
+            task = registry.get(name)
             module = load_module(name, "solutions")
             loss_fn = task.loss(module)
             results = {}

@@ -4,14 +4,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from course.tasks import TASKS
+from course import registry
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m course", description="Train an assignment's model and draw its figures.")
     sub = p.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train", help="train with the handout's settings and write results/<run>/")
-    t.add_argument("assignment", choices=sorted(TASKS))
+    t.add_argument("assignment", choices=registry.names())
     t.add_argument("--type", choices=["ae", "vae"], default="vae", help="vae.py only: plain AE or VAE (default vae)")
     t.add_argument("--source", default=None, help="assignment (default), solutions, or a folder with the .py files")
     t.add_argument("--dataset", default="digits", choices=["digits", "mnist", "fashion-mnist"],

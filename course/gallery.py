@@ -17,19 +17,12 @@ from pathlib import Path
 
 import torch
 
-from course import likelihood
+from autograder.oracles import elbo_terms
+from course import likelihood, registry
 from course.runs import run
 
-MODELS = [  # (key, assignment, options)
-    ("vae-ae", "vae", {"type": "ae"}),
-    ("vae-vae", "vae", {"type": "vae"}),
-    ("cvae", "cvae", {}),
-    ("conv_vae", "conv_vae", {}),
-    ("pca_ae", "pca_ae", {}),
-    ("faces", "faces", {}),
-]
-QUICK = {"vae": 10, "cvae": 10, "conv_vae": 5, "faces": 3, "pca_ae": 5}
-QUICK_KS = [2, 4, 8, 12, 16, 20]
+MODELS = [(key, spec.name, options) for spec in registry.ASSIGNMENTS for key, options in spec.gallery_runs()]
+"""(key, assignment, extra options) of every reference run, from the registry's gallery entries."""
 CAPTIONS = {
     "loss_curve.png": "Train and test loss per image against the epoch.",
     "manifold_digits.png": "The decoder over a 20 x 20 grid of 2-D latent points.",
@@ -50,14 +43,13 @@ def build(out: Path, dataset: str = "digits", quick: bool = False, force: bool =
     out.mkdir(parents=True, exist_ok=True)
     summaries = []
     for key, name, extra in MODELS:
+        quick_options = registry.get(name).quick
         options = {**extra, "source": "solutions", "dataset": dataset, "out": out, "device": device,
-                   "progress": f"{key:>8}"}
-        if quick:
-            options["epochs"] = QUICK[name]
+                   "progress": f"{key:>8}", **(quick_options if quick else {})}
         if epochs is not None:
             options["epochs"] = epochs
-        if name == "pca_ae" and (quick or ks is not None):
-            options["ks"] = list(ks or QUICK_KS)
+        if ks is not None and "ks" in quick_options:  # the runs that take latent sizes
+            options["ks"] = list(ks)
         done = _find_summary(out, key)
         if done is not None and not force:
             summaries.append(json.loads(done.read_text()))
@@ -65,7 +57,7 @@ def build(out: Path, dataset: str = "digits", quick: bool = False, force: bool =
         result = run(name, {**options, "save_every": options.get("epochs") or 10})
         summary = {"key": key, "assignment": name, "folder": result.out.name,
                    "settings": {k: v for k, v in options.items() if k in ("type", "dataset", "epochs", "ks")},
-                   "numbers": numbers(key, result)}
+                   "numbers": numbers(registry.get(name), extra, result)}
         (result.out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
         summaries.append(summary)
     (out / "index.html").write_text(render(summaries, out))
@@ -80,14 +72,15 @@ def _find_summary(out: Path, key: str):
 
 
 @torch.no_grad()
-def numbers(key: str, result) -> dict:
-    """The figures behind a run: final losses, ELBO parts, IWAE bounds, and per-assignment tables."""
+def numbers(spec, options: dict, result) -> dict:
+    """The figures behind a run of assignment ``spec`` (its registry entry) with the gallery's extra
+    ``options``: final losses, ELBO parts, IWAE bounds, and per-assignment tables."""
     model, module = result.model, result.module
     found = {}
     if result.history is not None:
         found["final_train_loss"] = result.history.train_loss[-1]
         found["final_test_loss"] = result.history.test_loss[-1]
-    if key == "pca_ae":
+    if spec.run is not None:  # pca_ae's run of its own: its MSE table
         import csv
 
         rows = list(csv.DictReader((result.out / "mse_vs_latent_size.csv").read_text().splitlines()))
@@ -96,59 +89,29 @@ def numbers(key: str, result) -> dict:
     model.eval()
     device = next(model.parameters()).device
     x, y = (t.to(device) for t in result.test)
-    if key == "vae-ae":
+    if spec.posterior is None or options.get("type") == "ae":  # no posterior: reconstruction only
         recon = model(x)[0]
         found["reconstruction"] = float(torch.nn.functional.binary_cross_entropy(recon, x, reduction="sum")) / len(x)
         return found
-    encode, decode = _posterior(key, model, module, y)
-    torch.manual_seed(0)
-    mu, std = encode(x)
-    z = mu + std * torch.randn_like(std)
-    found["reconstruction"] = float(torch.nn.functional.binary_cross_entropy(
-        decode(z).clamp(0, 1), x, reduction="sum")) / len(x)
-    found["kl"] = float(0.5 * (mu**2 + std**2 - 1 - 2 * std.log()).sum()) / len(x)
+    encode, decode = spec.posterior(model, module, y)
+    terms = elbo_terms(x, *encode(x), decode, seed=0)  # the grader's ELBO oracle
+    found["reconstruction"], found["kl"] = terms["reconstruction"], terms["kl"]
     found["iwae"] = {str(k): v for k, v in likelihood.iwae_bounds(encode, decode, x, (1, 10, 100)).items()}
-    if key == "cvae":
+    if hasattr(model, "sample"):  # a conditional model: are its samples of each label read as that label?
         found["recognition"] = cvae_recognition(model, device)
     return found
 
 
-def _posterior(key, model, module, y):
-    """(encode -> (mu, std), decode) closures for the VAE of ``key``; cvae conditions on labels y."""
-    if key == "conv_vae":
-        return model.encoder, model.decoder
-    if key == "cvae":
-        onehot = module.one_hot(y, 10)
-
-        def enc(x):
-            mu, logvar = model.encode(x, onehot[: len(x)])
-            return mu, torch.exp(0.5 * logvar)
-
-        def dec(z):
-            labels = onehot.repeat(z.shape[0] // onehot.shape[0] + 1, 1)[: z.shape[0]]
-            return model.decode(z, labels)
-
-        return enc, dec
-
-    def enc(x):
-        mu, logvar = model.encode(x)
-        return mu, torch.exp(0.5 * logvar)
-
-    return enc, model.decode
-
-
 def cvae_recognition(model, device, per_class: int = 100) -> dict:
-    """Fraction of the CVAE's samples for each label that a logistic regression on the digits calls that label."""
-    from sklearn.linear_model import LogisticRegression
-
-    from course.data import binarize, load_images
+    """Fraction of the CVAE's samples of each label that the grader's digit classifier reads as that label."""
+    from autograder.digit_metrics import digit_classifier, recognition_rates
+    from course.data import load_images
 
     x, y = load_images("digits", train=True)
-    clf = LogisticRegression(max_iter=2000).fit(binarize(x).flatten(1).numpy(), y.numpy())
     torch.manual_seed(0)
     labels = torch.arange(10, device=device).repeat_interleave(per_class)
-    predicted = clf.predict(model.sample(labels).round().cpu().numpy())
-    return {str(d): float((predicted[d * per_class:(d + 1) * per_class] == d).mean()) for d in range(10)}
+    rates = recognition_rates(digit_classifier(x.flatten(1), y), model.sample(labels).round(), labels)
+    return {str(d): rate for d, rate in enumerate(rates["per_class"])}
 
 
 def render(summaries: list, out: Path) -> str:

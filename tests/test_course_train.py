@@ -1,10 +1,10 @@
-"""course.train, course.load, course.device and course.tasks: the trainer and what feeds it."""
+"""course.train, course.load, course.device and course.registry: the trainer and what feeds it."""
 import csv
 
 import pytest
 import torch
 
-from course import tasks
+from course import registry
 from course.data import load_images
 from course.device import DeviceUnavailable, pick_device
 from course.load import load_module
@@ -15,14 +15,14 @@ from tests.variants import ROOT
 @pytest.fixture(scope="module")
 def digits_flat():
     """The digits as the MLP models take them: ((x (N, 784), y), (x_test, y_test))."""
-    return tuple(tasks.get("vae").prepare(*load_images("digits", train=t)) for t in (True, False))
+    return tuple(registry.get("vae").prepare(*load_images("digits", train=t)) for t in (True, False))
 
 
 def _vae_fit(train, test, seed, epochs=3):
     vae = load_module("vae", "solutions")
     torch.manual_seed(seed)
     model = vae.Autoencoder("vae")
-    return fit(model, tasks.get("vae").loss(vae), train, test, epochs=epochs, batch_size=128, lr=1e-3,
+    return fit(model, registry.get("vae").loss(vae), train, test, epochs=epochs, batch_size=128, lr=1e-3,
                seed=seed, progress=False)
 
 
@@ -103,11 +103,11 @@ def test_pick_device():
             pick_device("cuda")
 
 
-def test_every_assignment_has_a_task_with_the_handout_settings():
-    assert set(tasks.TASKS) == {p.stem for p in (ROOT / "solutions").glob("*.py")}
-    vae = tasks.get("vae")
+def test_every_assignment_has_an_entry_with_the_handout_settings():
+    assert set(registry.names()) == {p.stem for p in (ROOT / "solutions").glob("*.py")}
+    vae = registry.get("vae")
     assert (vae.lr, vae.batch_size, vae.epochs) == (1e-3, 128, 100)
     assert vae.folder_name({"type": "vae", "lr": 1e-3, "epochs": 100}) == "AE-arch=vae(512)-lr=0.001-ep=100"
-    assert (tasks.get("cvae").batch_size, tasks.get("conv_vae").epochs) == (64, 20)
+    assert (registry.get("cvae").batch_size, registry.get("conv_vae").epochs) == (64, 20)
     with pytest.raises(ValueError, match="vae"):
-        tasks.get("gan")
+        registry.get("gan")

@@ -3,8 +3,10 @@ import re
 
 import pytest
 
-from autograder import ASSIGNMENTS
+from course.registry import names
 from tests.variants import SOLUTIONS, STUBS
+
+ASSIGNMENTS = names()
 
 START = re.compile(r"^(\s*)# >>> START OF YOUR CODE \((?P<id>[^)]+)\)\s*$")
 END = re.compile(r"^\s*# <<< END OF YOUR CODE \((?P<id>[^)]+)\)\s*$")

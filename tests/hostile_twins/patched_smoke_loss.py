@@ -1,7 +1,10 @@
 
 
 # --- attack: the grader's smoke loss swapped for a correct ELBO, so the forward bug never trains -------------
-import autograder.smoke as _smoke  # noqa: E402
+import dataclasses as _dataclasses  # noqa: E402
+
+import course.losses as _losses  # noqa: E402
+import course.registry as _registry  # noqa: E402
 
 
 def _honest_elbo(model, x, y):
@@ -18,5 +21,5 @@ def _forward_elbo(model, x, y):
     return F.binary_cross_entropy(recon, x, reduction="sum")
 
 
-_smoke.LOSSES["vae"] = _forward_elbo
-_smoke._mlp_loss = _forward_elbo
+_registry._BY_NAME["vae"] = _dataclasses.replace(_registry.get("vae"), grader_loss=_forward_elbo)
+_losses.grader_mlp_loss = _forward_elbo
