@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.test_grading_vae import BUGS, CORRECT  # noqa: E402
+from tests.catalogues.vae import BUGS, CORRECT  # noqa: E402
 
 HOSTILE = sorted((ROOT / "tests" / "hostile").glob("*.py"))
 

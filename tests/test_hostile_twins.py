@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from autograder.api import grade
-from tests.test_grading_vae import BUGS
+from tests.catalogues.vae import BUGS
 from tests.variants import grader_files, lost_items
 
 TWINS = Path(__file__).resolve().parent / "hostile_twins"

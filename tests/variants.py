@@ -4,8 +4,8 @@ A variant is the reference file with exact text replacements, e.g. a bug:
 
     Variant("kl_sign", "vae", [("-0.5 * torch.sum", "0.5 * torch.sum")], lose={"B.1c"})
 
-``apply`` fails loudly when a replacement's old text is not in the file, so a
-catalogue entry can never silently test the unmodified reference.
+``source`` fails loudly when a replacement's old text is not in the file, so a
+catalogue entry (``tests/catalogues/``) can never silently test the unmodified reference.
 """
 from __future__ import annotations
 
@@ -37,6 +37,27 @@ class Variant:
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{self.assignment}.py").write_text(self.source())
+        return folder
+
+
+@dataclass
+class PartlyWritten:
+    """The stub with only some parts written: each of ``fills`` replaces a stub's ``raise`` line (which must
+    occur once) by its body; graded with ``keyword``, exactly ``items`` are graded and they earn ``score``."""
+    name: str
+    assignment: str
+    fills: list[tuple[str, str]]
+    keyword: str
+    items: set[str]
+    score: float
+
+    def write(self, folder: Path) -> Path:
+        text = (STUBS / f"{self.assignment}.py").read_text()
+        for stub, body in self.fills:
+            assert text.count(stub) == 1
+            text = text.replace(stub, body)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{self.assignment}.py").write_text(text)
         return folder
 
 

@@ -1,13 +1,10 @@
-"""The grader on conv_vae.py: the reference scores 100, stubs 0, every catalogued
-bug loses its intended item, every differently written correct version keeps
-full marks; plus unit tests of the helpers the conv_vae items rely on."""
-import pytest
-import torch
-from torch import nn
+"""conv_vae.py's catalogue: bugs of the convolutional VAE and its latent tools, differently written
+correct versions, and the loss items graded on an otherwise unwritten stub."""
+from tests.variants import PartlyWritten, Variant
 
-from autograder.api import grade
-from tests.variants import (STUBS, SOLUTIONS, Variant, assert_bug_caught, assert_full_marks, assert_stubs_score_zero,
-                            messages)
+MIN_BUGS = 8
+MIN_CORRECT = 3
+ITEM_POINTS = (2, 8)  # each item's points lie within; they add up to the full marks
 
 SIZE = "return d - n_layers * (k - 1)"
 ENC_S = "        s = conv_output_size(d, k)\n        self.conv1"
@@ -128,97 +125,10 @@ CORRECT = [
                                           "            z[:, dims[1]] = pairs[:, 1]\n")]),
 ]
 
-
-def test_reference_full_marks():
-    report = grade(SOLUTIONS, ["conv_vae"])
-    assert report.score == 100, messages(report, "conv_vae")
-    assert sum(i.points for i in report.of("conv_vae")) == 100
-    assert all(2 <= i.points <= 8 for i in report.of("conv_vae"))
-
-
-def test_stubs_score_zero_without_harness_error():
-    assert_stubs_score_zero("conv_vae")
-
-
-@pytest.mark.parametrize("variant", BUGS, ids=lambda v: v.name)
-def test_bug_loses_intended_item(variant, tmp_path):
-    assert_bug_caught(variant, tmp_path)
-
-
-@pytest.mark.parametrize("variant", CORRECT, ids=lambda v: v.name)
-def test_correct_variant_full_marks(variant, tmp_path):
-    assert_full_marks(variant, tmp_path)
-
-
-def test_loss_items_graded_while_encoder_is_a_stub(tmp_path):
-    """r_loss, kl_loss and gaussian earn their points even when Encoder and Decoder are still stubs."""
-    text = (STUBS / "conv_vae.py").read_text()
-    for todo, body in (("VAE.r_loss", R_LOSS), ("VAE.kl_loss", KL), ("VAE.gaussian", GAUSS)):
-        stub = f'raise NotImplementedError("TODO CONV.4: implement {todo}")'
-        assert text.count(stub) == 1
-        text = text.replace(stub, body)
-    (tmp_path / "conv_vae.py").write_text(text)
-    report = grade(tmp_path, ["conv_vae"], keyword="kl or r_loss or gaussian")
-    assert {i.item_id for i in report.of("conv_vae")} == {f"CONV.4{c}" for c in "abcdef"}
-    assert report.score == 24, messages(report, "conv_vae")
-
-
-def test_catalogue_size():
-    assert len(BUGS) >= 8 and len(CORRECT) >= 3
-
-
-# -- helpers -------------------------------------------------------------------------------
-
-
-def test_spec_sizes_match_torch():
-    from autograder import specs
-    from autograder.graded.conv_vae.layers import side
-
-    for c1, c2, lat, k, d in [(16, 32, 16, 3, 28), (3, 5, 4, 5, 20), (1, 1, 1, 1, 8)]:
-        s = side(d, k)
-        h = nn.Conv2d(c1, c2, k)(nn.Conv2d(1, c1, k)(torch.zeros(1, 1, d, d)))
-        assert h.shape == (1, c2, s, s)
-        enc = [nn.Conv2d(1, c1, k), nn.Conv2d(c1, c2, k), nn.Linear(c2 * s * s, lat), nn.Linear(c2 * s * s, lat)]
-        dec = [nn.Linear(lat, c2 * s * s), nn.ConvTranspose2d(c2, c1, k), nn.ConvTranspose2d(c1, 1, k)]
-        assert specs.conv_encoder(c1, c2, lat, k, d).n_params() == sum(p.numel() for m in enc for p in m.parameters())
-        assert specs.conv_decoder(c1, c2, lat, k, d).n_params() == sum(p.numel() for m in dec for p in m.parameters())
-
-
-def test_identity_decoder_and_grad_probe():
-    from autograder import probes
-
-    dec = probes.identity_decoder(5, 4)
-    z = torch.randn(3, 5)
-    out = dec(z)
-    assert out.shape == (3, 1, 4, 4) and torch.equal(out.flatten(1)[:, :5], z)
-    assert bool((out.flatten(1)[:, 5:] == 0).all()) and out.requires_grad and dec.batches == [(3, 5)]
-    with pytest.raises(ValueError):
-        probes.identity_decoder(17, 4)
-
-    class Module:
-        @staticmethod
-        def f(decoder, z):
-            with torch.no_grad():
-                return decoder(z)
-
-        @staticmethod
-        def g(decoder, z):
-            return decoder(z)
-
-    assert probes.call_requires_grad(Module, "f", dec, z)["requires_grad"] is False
-    assert probes.call_requires_grad(Module, "g", dec, z)["requires_grad"] is True
-
-
-def test_bare_instance_skips_init():
-    from autograder import probes
-
-    class Module:
-        class Model(nn.Module):
-            def __init__(self):
-                raise NotImplementedError
-
-            def double(self, x):
-                return 2 * x
-
-    obj = probes.bare_instance(Module, "Model")
-    assert isinstance(obj, nn.Module) and obj.double(3) == 6 and list(obj.parameters()) == []
+PARTLY_WRITTEN = [
+    # r_loss, kl_loss and gaussian earn their points even when Encoder and Decoder are still stubs
+    PartlyWritten("loss_items_graded_while_encoder_is_a_stub", "conv_vae",
+                  [(f'raise NotImplementedError("TODO CONV.4: implement {todo}")', body)
+                   for todo, body in (("VAE.r_loss", R_LOSS), ("VAE.kl_loss", KL), ("VAE.gaussian", GAUSS))],
+                  keyword="kl or r_loss or gaussian", items={f"CONV.4{c}" for c in "abcdef"}, score=24),
+]

@@ -1,0 +1,175 @@
+"""Unit tests of the grader's helpers that the items rely on: the digit classifier (cvae), layer
+sizes and probes (conv_vae), the faces subset probe and smoke run, the PCA oracles (pca_ae)."""
+import pytest
+import torch
+from sklearn.decomposition import PCA
+from torch import nn
+
+from autograder.graded.pca_ae import pca_oracle
+
+
+# -- the digit classifier (cvae) ------------------------------------------------------------
+
+
+def test_digit_classifier_reads_digits(digits_flat):
+    from autograder.digit_metrics import digit_classifier
+
+    x_train, y_train, x_test, y_test = digits_flat
+    clf = digit_classifier(x_train, y_train)
+    assert clf.score(torch.round(x_test).double().numpy(), y_test.numpy()) > 0.9
+
+
+@pytest.fixture(scope="module")
+def digits_flat():
+    from course.data import load_images
+
+    x_train, y_train = load_images("digits", train=True)
+    x_test, y_test = load_images("digits", train=False)
+    return x_train.flatten(1), y_train, x_test.flatten(1), y_test
+
+
+# -- layer sizes and probes (conv_vae) -------------------------------------------------------
+
+
+def test_spec_sizes_match_torch():
+    from autograder import specs
+    from autograder.graded.conv_vae.layers import side
+
+    for c1, c2, lat, k, d in [(16, 32, 16, 3, 28), (3, 5, 4, 5, 20), (1, 1, 1, 1, 8)]:
+        s = side(d, k)
+        h = nn.Conv2d(c1, c2, k)(nn.Conv2d(1, c1, k)(torch.zeros(1, 1, d, d)))
+        assert h.shape == (1, c2, s, s)
+        enc = [nn.Conv2d(1, c1, k), nn.Conv2d(c1, c2, k), nn.Linear(c2 * s * s, lat), nn.Linear(c2 * s * s, lat)]
+        dec = [nn.Linear(lat, c2 * s * s), nn.ConvTranspose2d(c2, c1, k), nn.ConvTranspose2d(c1, 1, k)]
+        assert specs.conv_encoder(c1, c2, lat, k, d).n_params() == sum(p.numel() for m in enc for p in m.parameters())
+        assert specs.conv_decoder(c1, c2, lat, k, d).n_params() == sum(p.numel() for m in dec for p in m.parameters())
+
+
+def test_identity_decoder_and_grad_probe():
+    from autograder import probes
+
+    dec = probes.identity_decoder(5, 4)
+    z = torch.randn(3, 5)
+    out = dec(z)
+    assert out.shape == (3, 1, 4, 4) and torch.equal(out.flatten(1)[:, :5], z)
+    assert bool((out.flatten(1)[:, 5:] == 0).all()) and out.requires_grad and dec.batches == [(3, 5)]
+    with pytest.raises(ValueError):
+        probes.identity_decoder(17, 4)
+
+    class Module:
+        @staticmethod
+        def f(decoder, z):
+            with torch.no_grad():
+                return decoder(z)
+
+        @staticmethod
+        def g(decoder, z):
+            return decoder(z)
+
+    assert probes.call_requires_grad(Module, "f", dec, z)["requires_grad"] is False
+    assert probes.call_requires_grad(Module, "g", dec, z)["requires_grad"] is True
+
+
+def test_bare_instance_skips_init():
+    from autograder import probes
+
+    class Module:
+        class Model(nn.Module):
+            def __init__(self):
+                raise NotImplementedError
+
+            def double(self, x):
+                return 2 * x
+
+    obj = probes.bare_instance(Module, "Model")
+    assert isinstance(obj, nn.Module) and obj.double(3) == 6 and list(obj.parameters()) == []
+
+
+# -- the faces helpers: subset probe, smoke loss and data -------------------------------------
+
+
+def test_range_dataset_and_subset_info():
+    from autograder.probes import range_dataset, subset_info
+
+    data = range_dataset(10)
+    assert len(data) == 10 and data[3] == 3 and data[torch.tensor(4)] == 4
+    for bad in (10, -1):
+        with pytest.raises(IndexError):
+            data[bad]
+    with pytest.raises(TypeError):
+        data[1.0]
+    info = subset_info(torch.utils.data.Subset(data, torch.tensor([7, 2])), data)
+    assert info == {"type": "Subset", "is_subset": True, "len": 2, "indices": [7, 2], "of_dataset": True,
+                    "items": [7, 2], "error": ""}
+    nested = torch.utils.data.Subset(torch.utils.data.Subset(data, [9, 8, 7]), [2, 0])
+    assert subset_info(nested, data)["indices"] == [7, 9]
+    other = subset_info(torch.utils.data.Subset(range_dataset(10), [1]), data)
+    assert other["of_dataset"] is False
+    broken = subset_info(torch.utils.data.Subset(data, [3, 12]), data)
+    assert broken["indices"] == [3, 12] and broken["error"].startswith("IndexError")
+    assert subset_info([1, 2], data)["is_subset"] is False
+
+
+def test_faces_smoke_loss_is_the_negative_elbo():
+    import torch.nn.functional as F
+
+    from course.losses import grader_faces_loss
+
+    class Fixed(torch.nn.Module):
+        def forward(self, x):
+            return torch.full_like(x, 0.25), torch.ones(x.shape[0], 3), torch.zeros(x.shape[0], 3)
+
+    x = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    expected = F.binary_cross_entropy(torch.full_like(x, 0.25), x, reduction="sum") + 0.5 * 2 * 3
+    torch.testing.assert_close(grader_faces_loss(Fixed(), x, None), expected)
+
+
+def test_faces_smoke_data_is_deterministic(tmp_path, monkeypatch):
+    from autograder import faces_smoke
+
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    monkeypatch.setattr(faces_smoke, "_FACES_DATA", {})
+    (x_train, y_train), (x_test, y_test) = faces_smoke.faces_smoke_data(6, 2, seed=1)
+    assert x_train.shape == (6, 3, 64, 64) and x_test.shape == (2, 3, 64, 64)
+    assert x_train.dtype == torch.float32 and 0 <= float(x_train.min()) and float(x_train.max()) <= 1
+    assert y_train.tolist() == [0] * 6 and y_test.tolist() == [0] * 2
+    assert (tmp_path / "cache" / "fake-faces-n8-seed1").is_dir()
+    monkeypatch.setattr(faces_smoke, "_FACES_DATA", {})
+    again = faces_smoke.faces_smoke_data(6, 2, seed=1)
+    assert torch.equal(again[0][0], x_train) and torch.equal(again[1][0], x_test)
+
+
+# -- the PCA oracles (pca_ae) -----------------------------------------------------------------
+
+
+def test_closed_form_curve_matches_sklearn_reconstruction():
+    x = pca_oracle.spectral_data(30, 7, seed=5).double()
+    dims = [1, 3, 6]
+    for k, expected in zip(dims, pca_oracle.closed_form_curve(x, dims)):
+        pca = PCA(n_components=k, svd_solver="full").fit(x.numpy())
+        recon = pca.inverse_transform(pca.transform(x.numpy()))
+        assert abs(float(((torch.from_numpy(recon) - x) ** 2).mean()) - expected) < 1e-12
+
+
+def test_spectral_data_has_the_stated_spectrum():
+    n, d = 9, 5
+    x = pca_oracle.spectral_data(n, d, seed=3)
+    variance = pca_oracle.sklearn_pca(x, d)["explained_variance"]
+    assert torch.allclose(variance, 4.0 * 0.5 ** torch.arange(d, dtype=torch.float64), rtol=1e-5)
+    assert float(x.double().mean(0).abs().max()) > 0.1   # a mean to forget
+
+
+def test_projector_ignores_signs_and_orthonormal_rows():
+    c = pca_oracle.orthonormal_rows(3, 6, seed=1)
+    assert torch.allclose(c.double() @ c.double().T, torch.eye(3, dtype=torch.float64), atol=1e-6)
+    flipped = c * torch.tensor([[1.0], [-1.0], [1.0]])
+    assert torch.allclose(pca_oracle.projector(c), pca_oracle.projector(flipped))
+
+
+def test_as_float_accepts_numbers_and_one_element_tensors_only():
+    assert pca_oracle.as_float(0.5, "v") == 0.5
+    assert pca_oracle.as_float(torch.tensor(0.25), "v") == 0.25
+    with pytest.raises(AssertionError, match="one number"):
+        pca_oracle.as_float(torch.ones(3), "v")
+    with pytest.raises(AssertionError):
+        pca_oracle.as_float(True, "v")
