@@ -20,6 +20,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from autograder.report import failed_results
 from autograder.results_file import write_results
 
 
@@ -27,11 +28,6 @@ def find_submissions(folder: Path) -> list[Path]:
     """Sub-folders and .zip files of ``folder``, sorted by name; hidden entries skipped."""
     return sorted(p for p in folder.iterdir()
                   if not p.name.startswith((".", "__")) and (p.is_dir() or p.suffix == ".zip"))
-
-
-def failed_result(message: str) -> dict:
-    return {"score": 0, "tests": [{"name": "Autograder failed", "score": 0, "max_score": 0, "status": "failed",
-                                   "output": message, "tags": ["harness"]}]}
 
 
 def grade_one(submission: Path, out: Path, timeout: float, extra: list[str]) -> dict:
@@ -42,11 +38,11 @@ def grade_one(submission: Path, out: Path, timeout: float, extra: list[str]) -> 
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
         (out / "report.txt").write_bytes(proc.stdout[-200_000:])
         if proc.returncode != 0 or not results.is_file():
-            data = failed_result(f"grading exited with status {proc.returncode}: "
-                                 + proc.stdout.decode(errors="replace")[-1000:])
+            data = failed_results(f"grading exited with status {proc.returncode}: "
+                                  + proc.stdout.decode(errors="replace")[-1000:])
             write_results(results, data)
     except subprocess.TimeoutExpired:
-        write_results(results, failed_result(f"grading took longer than {timeout:g} s"))
+        write_results(results, failed_results(f"grading took longer than {timeout:g} s"))
     return json.loads(results.read_text())
 
 

@@ -11,12 +11,15 @@ and the course code, never solutions/.
 from __future__ import annotations
 
 import argparse
+import json
+import shlex
 import shutil
 import stat
 import sys
 import zipfile
 from pathlib import Path
 
+from autograder.report import failed_results
 from autograder.rubric import hidden_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,17 +75,27 @@ cd "$ROOT/source"
 COURSE_DATA="${COURSE_DATA:-$ROOT/data}" "$PY" -m autograder "$ROOT/submission" --json "$ROOT/results/results.json"
 status=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
-  printf '{"score": 0, "tests": [{"name": "Autograder failed", "score": 0, "max_score": 0, "status": "failed", "output": "The grader could not run (exit status %s). Please tell the course staff."}]}\\n' "$status" > "$ROOT/results/results.json"
+  @WRITE_FAILED_RESULTS@ > "$ROOT/results/results.json"
 fi
 exit 0
 """
+
+
+def run_autograder() -> str:
+    """The run_autograder script. Where Python cannot run at all it still writes results.json:
+    ``report.failed_results`` rendered now, into which the shell only puts the exit status."""
+    marker = "@STATUS@"
+    text = json.dumps(failed_results(f"The grader could not run (exit status {marker}). "
+                                     "Please tell the course staff."))
+    write = "printf '%s\\n' " + '"$status"'.join(shlex.quote(part) for part in text.split(marker))
+    return RUN_AUTOGRADER.replace("@WRITE_FAILED_RESULTS@", write)
 
 
 def gradescope(zip_path: Path) -> Path:
     """A Gradescope autograder zip: setup.sh and run_autograder at the top, the grader inside."""
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", run_autograder())):
             info = zipfile.ZipInfo(name)
             info.external_attr = (stat.S_IFREG | 0o755) << 16
             zf.writestr(info, text)

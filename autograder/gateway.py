@@ -1,20 +1,18 @@
-"""The parent's one narrow gateway to submitted code.
+"""The parent's one narrow gateway to submitted code (parent side).
 
-``Gateway`` starts a worker subprocess (``worker.py``) on first use and sends it
-requests: call a function, construct an object and get a ``Remote`` handle,
-call the handle's methods, read an attribute, run trusted course code on a
-handle. Tensors go in and come out; each call carries its seed and deadline.
-A worker that raises turns into a ``SubmissionError``; one that exits, hangs or
-dies is killed and replaced by a fresh worker on the next call (handles from
-the old one are then gone). The worker's stdout/stderr is drained by threads
-and capped.
+``Gateway`` starts a worker subprocess (``worker.py``, run as a
+``worker_process.WorkerProcess``) on first use and sends it requests: call a
+function, construct an object and get a ``Remote`` handle, call the handle's
+methods, read an attribute, run trusted course code on a handle. Tensors go in
+and come out in ``protocol.py``'s frames; each call carries its seed and
+deadline. A worker that raises turns into a ``SubmissionError``; one that
+exits, hangs or dies is killed and replaced by a fresh worker on the next call
+(handles from the old one are then gone). ``output`` is what all its workers
+printed, capped per worker.
 
-The worker starts behind the walls ``isolation.plan`` chose (bubblewrap
-namespaces when the machine allows them; Landlock and seccomp applied by the
-worker itself) and reports the layers it has; ``layers`` keeps the weakest set
-seen. Where the machine allows, each worker gets its own cgroup (``cgroup.py``)
-that caps memory and tasks and lets ``close`` kill everything it started. Its
-scratch folder and cgroup are removed when it is replaced or closed.
+Workers start behind the walls ``isolation.plan`` chose and report the layers
+they have; ``layers`` keeps the weakest set seen ("cgroup" included where the
+worker got one).
 
 Fail fast: a call that times out marks its function; later calls of it fail
 at once, naming the item where it first timed out. Once ``hang_budget``
@@ -22,46 +20,14 @@ seconds have been lost to time-outs, every call gets ``short_timeout``.
 """
 from __future__ import annotations
 
-import json
 import os
-import select
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
 from autograder import isolation, protocol
-from autograder.cgroup import Cgroup
 from autograder.errors import SubmissionError
 from autograder.limits import Limits
-from autograder.sandbox import UNPRIVILEGED_GID, UNPRIVILEGED_UID
-
-PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
-
-
-class _Drain(threading.Thread):
-    """Reads a pipe to its end, keeping at most ``cap`` bytes."""
-
-    def __init__(self, fd: int, cap: int):
-        super().__init__(daemon=True)
-        self.fd, self.cap, self.kept, self.dropped = fd, cap, bytearray(), 0
-
-    def run(self):
-        while True:
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            room = self.cap - len(self.kept)
-            self.kept += chunk[: max(room, 0)]
-            self.dropped += max(len(chunk) - max(room, 0), 0)
-        os.close(self.fd)
+from autograder.worker_process import Drain, WorkerProcess
 
 
 class Remote:
@@ -72,17 +38,17 @@ class Remote:
 
     @property
     def type_name(self) -> str:
-        return self._ref["__type__"]
+        return self._ref[protocol.TYPE]
 
     def call(self, name: str, *args, seed: int = 0, timeout: float | None = None, grad=None, **kwargs):
         return self._gateway._request(
-            {"op": "method", "handle": self._ref["__handle__"], "name": name, "args": list(args),
+            {"op": "method", "handle": self._ref[protocol.HANDLE], "name": name, "args": list(args),
              "kwargs": kwargs, "seed": seed, "grad": grad},
             f"{self._label}.{name}", timeout, self._generation)
 
     def get(self, name: str):
         return self._gateway._request(
-            {"op": "getattr", "handle": self._ref["__handle__"], "name": name},
+            {"op": "getattr", "handle": self._ref[protocol.HANDLE], "name": name},
             f"{self._label}.{name}", None, self._generation)
 
     def __call__(self, *args, **kwargs):
@@ -98,14 +64,14 @@ class Remote:
 
 
 class Gateway:
+    """Submitted code of one folder, reached through a worker that is restarted when it dies."""
+
     def __init__(self, submission_dir: str | os.PathLike, limits: Limits | None = None):
         self.submission_dir = str(Path(submission_dir).resolve())
         self.limits = limits or Limits()
-        self.proc: subprocess.Popen | None = None
-        self.generation = 0
-        self.starts = 0
-        self._drains: list[_Drain] = []
-        self._old_output = ""
+        self.worker: WorkerProcess | None = None
+        self.generation = 0                   # counts the workers started; a Remote belongs to one
+        self._drains: list[Drain] = []        # the output of every worker so far
         self.created = time.monotonic()
         self.imported: set[tuple] = set()     # (module, worker generation) already imported
         self.hung_modules: set[str] = set()   # submitted modules whose import timed out
@@ -115,8 +81,6 @@ class Gateway:
         self.plan = (isolation.plan(self.limits.isolation, namespaces=self.limits.namespaces) if self.limits.sandbox
                      else isolation.Plan("none"))
         self.layers: list[str] | None = None  # what the workers reported (the weakest seen)
-        self.scratch: str | None = None
-        self.cgroup: Cgroup | None = None
 
     # -- public API ------------------------------------------------------------
     def call(self, target: str, *args, seed: int = 0, timeout: float | None = None, grad=None, **kwargs):
@@ -136,12 +100,7 @@ class Gateway:
 
     def output(self) -> str:
         """Everything the worker(s) printed so far, capped."""
-        text = self._old_output
-        for drain in self._drains:
-            text += drain.kept.decode(errors="replace")
-            if drain.dropped:
-                text += f"\n[... {drain.dropped} more bytes of output dropped]\n"
-        return text
+        return "".join(drain.text() for drain in self._drains)
 
     def close(self):
         self._kill()
@@ -154,23 +113,9 @@ class Gateway:
 
     # -- worker life -------------------------------------------------------------
     def _start(self):
-        req_r, req_w = os.pipe()
-        rep_r, rep_w = os.pipe()
-        out_r, out_w = os.pipe()
-        command, config = self._command(req_r, rep_w)
-        self.proc = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=(req_r, rep_w),
-            start_new_session=True, cwd=config["scratch"] if not self.plan.bwrap else "/",
-            env=self.limits.worker_env(),
-        )
-        for fd in (req_r, rep_w, out_w):
-            os.close(fd)
-        self.req_w, self.rep_r = req_w, rep_r
-        drain = _Drain(out_r, self.limits.output_cap)
-        drain.start()
-        self._drains.append(drain)
+        self.worker = WorkerProcess(self.submission_dir, self.limits, self.plan)
+        self._drains.append(self.worker.drain)
         self.generation += 1
-        self.starts += 1
         try:
             reply = self._read(self.limits.start_timeout, "starting the grader's worker")
         except SubmissionError as exc:
@@ -178,90 +123,35 @@ class Gateway:
                                   f"{self.output()[-1500:]}", call="start-up") from None
         if "ready" not in reply:
             raise SubmissionError("harness", f"worker did not start: {reply!r}", call="start-up")
-        got = list(reply.get("layers", [])) + (["cgroup"] if self.cgroup else [])
+        got = list(reply.get("layers", [])) + (["cgroup"] if self.worker.cgroup else [])
         self.layers = got if self.layers is None else [x for x in self.layers if x in got]
 
-    def _command(self, req_r: int, rep_w: int) -> tuple[list[str], dict]:
-        """The worker's argv (under bubblewrap when planned) and its configuration."""
-        self.scratch = tempfile.mkdtemp(prefix="autograder-scratch-")
-        config = {"submission": self.submission_dir, **self.limits.worker_config(), "scratch": self.scratch,
-                  "kernel": self.plan.kernel, "outside_layers": ["namespaces"] if self.plan.bwrap else [],
-                  "hidden": isolation.hidden_paths()}
-        config["read_roots"] = isolation.read_roots(self.submission_dir, config["data_root"])
-        code = (f"import sys; sys.path.insert(0, {PACKAGE_ROOT!r}); "
-                f"from autograder.worker import main; main({json.dumps(config)!r}, {req_r}, {rep_w})")
-        command = [sys.executable, "-I", "-B", "-u", "-c", code]  # -u: prints reach the report
-        if self.plan.bwrap:
-            command = isolation.bwrap_command(self.plan.bwrap, command, binds=config["read_roots"],
-                                              hidden=config["hidden"], scratch=self.scratch,
-                                              scratch_bytes=self.limits.scratch_mb * 2**20)
-        elif os.geteuid() == 0 and not self.plan.kernel:
-            os.chown(self.scratch, UNPRIVILEGED_UID, UNPRIVILEGED_GID)  # the worker may drop to nobody
-        if self.limits.sandbox:
-            memory = (self.limits.memory_mb + self.limits.scratch_mb + 1024) * 2**20  # + torch itself
-            self.cgroup = Cgroup.create(memory, self.limits.max_processes)
-            if self.cgroup:
-                command = self.cgroup.wrap(command)
-        return command, config
-
     def _kill(self):
-        if self.proc is None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.proc.wait()
-        for fd in (self.req_w, self.rep_r):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        for drain in self._drains:
-            drain.join(timeout=1)
-        self.proc = None
-        if self.cgroup:  # also what left the worker's session
-            self.cgroup.remove()
-            self.cgroup = None
-        if self.scratch:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            self.scratch = None
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
 
-    def _died(self) -> str:
-        code = self.proc.wait(timeout=5) if self.proc else None
-        if code == -signal.SIGXCPU:
-            return f"it used up its CPU-time budget of {self.limits.cpu_seconds} s"
-        if code is not None and code < 0:
-            try:
-                return f"killed by {signal.Signals(-code).name}"
-            except ValueError:
-                return f"killed by signal {-code}"
-        return f"exit status {code}"
+    def _crashed(self, call: str) -> SubmissionError:
+        """The error for a worker found gone, after reaping it."""
+        how = self.worker.death()
+        self._kill()
+        return SubmissionError("crashed", how, call=call)
 
     # -- requests ----------------------------------------------------------------
     def _read(self, timeout: float, call: str):
-        deadline = time.monotonic() + timeout
-
-        def wait(fd):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                raise TimeoutError
-
         try:
-            return protocol.check_reply(protocol.read_frame(self.rep_r, wait))
+            return self.worker.receive(timeout)
         except TimeoutError:
             self._kill()
             raise SubmissionError("timeout", f"{timeout:g} s", call=call) from None
         except (EOFError, OSError):
-            how = self._died()
-            self._kill()
-            raise SubmissionError("crashed", how, call=call) from None
+            raise self._crashed(call) from None
         except protocol.ProtocolError as exc:
             self._kill()
             raise SubmissionError("protocol", str(exc), call=call) from None
 
     def _request(self, message: dict, call: str, timeout: float | None, generation: int | None = None):
-        module = _module_of(message)
+        module = protocol.submitted_module(message)
         if module in self.hung_modules:
             raise SubmissionError("timeout", f"{self.limits.call_timeout:g} s (importing {module}.py already "
                                   "timed out once, so it is not run again)", call=call)
@@ -294,19 +184,18 @@ class Gateway:
             raise
 
     def _send(self, message: dict, call: str, timeout: float, generation: int | None):
-        if self.proc is not None and self.proc.poll() is not None:
+        if self.worker is not None and self.worker.exited():
             self._kill()
-        if self.proc is None:
+        if self.worker is None:
             self._start()
         if generation is not None and generation != self.generation:
             raise SubmissionError("crashed", "an earlier failure restarted it, so this object is gone", call=call)
-        message = {k: _wire(v) for k, v in message.items() if v is not None}
+        message = protocol.rebuild({k: v for k, v in message.items() if v is not None},
+                                   lambda v: v.wire() if isinstance(v, Remote) else v)
         try:
-            protocol.write_frame(self.req_w, message)
+            self.worker.send(message)
         except OSError:
-            how = self._died()
-            self._kill()
-            raise SubmissionError("crashed", how, call=call) from None
+            raise self._crashed(call) from None
         reply = self._read(timeout, call)
         if not isinstance(reply, dict) or ("value" not in reply and "error" not in reply):
             self._kill()
@@ -314,35 +203,6 @@ class Gateway:
         if "error" in reply:
             err = reply["error"]
             raise SubmissionError(err["kind"], err["message"], exc_type=err["type"], where=err["where"], call=call)
-        return self._unwire(reply["value"], call)
-
-    def _unwire(self, obj, label: str):
-        if protocol.is_handle_ref(obj):
-            return Remote(self, obj, label.removesuffix("(...)"), self.generation)
-        if isinstance(obj, list):
-            return [self._unwire(o, label) for o in obj]
-        if isinstance(obj, tuple):
-            return tuple(self._unwire(o, label) for o in obj)
-        if isinstance(obj, dict):
-            return {k: self._unwire(v, label) for k, v in obj.items()}
-        return obj
-
-
-def _module_of(message: dict) -> str | None:
-    """The submitted module a request needs ("vae" for "vae.Autoencoder"), if any."""
-    target = message.get("target", "")
-    if message.get("op") in ("call", "new") and target and ":" not in target:
-        return target.split(".")[0]
-    return None
-
-
-def _wire(obj):
-    if isinstance(obj, Remote):
-        return obj.wire()
-    if isinstance(obj, list):
-        return [_wire(o) for o in obj]
-    if isinstance(obj, tuple):
-        return tuple(_wire(o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: _wire(v) for k, v in obj.items()}
-    return obj
+        label, generation = call.removesuffix("(...)"), self.generation
+        return protocol.rebuild(reply["value"], lambda v: Remote(self, v, label, generation)
+                                if protocol.is_handle_ref(v) else v)

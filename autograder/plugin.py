@@ -12,7 +12,7 @@ import time
 import pytest
 
 from autograder.errors import SubmissionError
-from autograder.report import ItemResult, Report, render_text
+from autograder.report import ItemResult, Report, harness_failure, render_text
 from autograder.rubric import assignment_of
 
 
@@ -50,9 +50,8 @@ class ScoreCollector:
     def pytest_collectreport(self, report):
         """A graded module that cannot even be collected is a harness failure, shown as an item."""
         if report.failed:
-            self.results[report.nodeid] = ItemResult(
-                assignment="harness", item_id="ERR", title=f"Autograder failed to load {report.nodeid}",
-                points=0.0, earned=0.0, message=str(report.longrepr)[-1500:], harness_error=True)
+            self.results[report.nodeid] = harness_failure(f"Autograder failed to load {report.nodeid}",
+                                                          str(report.longrepr)[-1500:])
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items):

@@ -1,4 +1,4 @@
-"""Wire format between the grading parent and the worker.
+"""The one wire format between the grading parent and the worker; both sides import it.
 
 Frames are an 8-byte big-endian length followed by a ``torch.save`` payload.
 The parent decodes the worker's frames with ``torch.load(weights_only=True)``,
@@ -8,6 +8,15 @@ any grading code touches it: nesting depth, number of values, elements and
 bytes of every tensor as it would be once materialised (a stride-0 tensor of a
 huge size is a few bytes on the wire); tensors that pass are made contiguous
 copies, so no view into a forged storage reaches the oracles.
+
+A request is a dict with an ``op`` (``worker.py`` lists them); a reply is
+``{"value": ...}`` or ``{"error": {"kind", "type", "message", "where"}}``, and
+the worker's first frame is ``{"ready": pid, "layers": [...]}``. Values are
+tensors, numbers, strings and lists, tuples and dicts of them, plus two
+references: ``handle_ref`` names an object that stays in the worker (the
+parent holds it as ``gateway.Remote``) and ``module_ref`` a submitted module,
+which trusted course code receives as the module itself. ``rebuild`` is the
+one walk both sides use to swap references for what they stand for.
 """
 from __future__ import annotations
 
@@ -75,12 +84,48 @@ def read_frame(fd: int, wait=None):
     return decode(read_exact(fd, size, wait))
 
 
+HANDLE, TYPE, MODULE = "__handle__", "__type__", "__module__"  # the keys of the two references
+
+
 def handle_ref(handle_id: int, type_name: str) -> dict:
-    return {"__handle__": handle_id, "__type__": type_name}
+    """The reference to worker object number ``handle_id`` of class ``type_name``."""
+    return {HANDLE: handle_id, TYPE: type_name}
 
 
 def is_handle_ref(obj) -> bool:
-    return isinstance(obj, dict) and "__handle__" in obj
+    return isinstance(obj, dict) and HANDLE in obj
+
+
+def module_ref(name: str) -> dict:
+    """The reference to submitted module ``name`` ("vae"), for trusted course code run in the worker."""
+    return {MODULE: name}
+
+
+def is_module_ref(obj) -> bool:
+    return isinstance(obj, dict) and MODULE in obj and not is_handle_ref(obj)
+
+
+def rebuild(obj, visit):
+    """``obj`` with its lists, tuples and dicts rebuilt and every other value ``v`` replaced by
+    ``visit(v)``; a handle or module reference counts as one value, not as a dict."""
+    if is_handle_ref(obj) or is_module_ref(obj):
+        return visit(obj)
+    if isinstance(obj, list):
+        return [rebuild(o, visit) for o in obj]
+    if isinstance(obj, tuple):
+        return tuple(rebuild(o, visit) for o in obj)
+    if isinstance(obj, dict):
+        return {k: rebuild(v, visit) for k, v in obj.items()}
+    return visit(obj)
+
+
+def submitted_module(request: dict) -> str | None:
+    """The submitted module a ``call`` or ``new`` request runs ("vae" for "vae.Autoencoder"); None for
+    trusted course code ("package.module:attr") and for requests on handles."""
+    target = request.get("target", "")
+    if request.get("op") in ("call", "new") and target and ":" not in target:
+        return target.partition(".")[0]
+    return None
 
 
 def check_reply(obj):

@@ -1,9 +1,10 @@
 """The worker: the only process that imports and runs submitted code.
 
-Started by ``gateway.Gateway`` as ``python -I -c ...`` with two pipe file
-descriptors (requests in, replies out) and its stdout/stderr captured by the
-parent. It serves one request at a time:
+Started for ``gateway.Gateway`` by ``worker_process.WorkerProcess`` as
+``python -I -c ...`` with two pipe file descriptors (requests in, replies out)
+and its stdout/stderr captured by the parent. It serves one request at a time:
 
+    {"op": "import",  "target": "vae"}                             (before a module's first call)
     {"op": "call",    "target": "vae.kl_divergence", "args": [...], "kwargs": {...}, "seed": 0}
     {"op": "new",     "target": "vae.Autoencoder", ...}           -> a handle
     {"op": "method",  "handle": 3, "name": "encode", ...}
@@ -14,7 +15,8 @@ Any call may carry ``"grad": {"wrt": [0, 1], "grad_output": tensor}``: the
 listed positional tensor arguments then require grad and the reply holds
 ``{"value": out, "grads": [...]}`` from ``torch.autograd.grad``.
 Results that are not plain data (tensors, numbers, strings, containers) stay
-here and are sent back as handle references.
+here and are sent back as handle references. Frames, replies and references
+are ``protocol.py``'s.
 """
 from __future__ import annotations
 
@@ -73,17 +75,15 @@ class Worker:
 
     # -- values --------------------------------------------------------------
     def unwire(self, obj):
-        if self.protocol.is_handle_ref(obj):
-            return self.handles[obj["__handle__"]]
-        if isinstance(obj, dict) and "__module__" in obj:
-            return self.module(obj["__module__"])
-        if isinstance(obj, list):
-            return [self.unwire(o) for o in obj]
-        if isinstance(obj, tuple):
-            return tuple(self.unwire(o) for o in obj)
-        if isinstance(obj, dict):
-            return {k: self.unwire(v) for k, v in obj.items()}
-        return obj
+        """``obj`` with each handle reference replaced by its object and each module reference by the module."""
+        protocol = self.protocol
+
+        def resolve(v):
+            if protocol.is_handle_ref(v):
+                return self.handles[v[protocol.HANDLE]]
+            return self.module(v[protocol.MODULE]) if protocol.is_module_ref(v) else v
+
+        return protocol.rebuild(obj, resolve)
 
     def wire(self, obj):
         torch = self.torch

@@ -8,8 +8,9 @@ import torch
 from hypothesis import strategies as st
 
 from autograder.errors import SubmissionError
+from autograder.protocol import module_ref
 
-MODULE = {"__module__": "conv_vae"}  # the submitted module, as the worker resolves it in trusted calls
+MODULE = module_ref("conv_vae")  # the submitted module, as the worker resolves it in trusted calls
 
 
 def side(d: int, k: int, n_layers: int = 2) -> int:

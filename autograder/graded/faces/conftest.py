@@ -5,8 +5,9 @@ import pytest
 
 from autograder.calibration import FACES_SMOKE
 from autograder.errors import SubmissionError
+from autograder.protocol import module_ref
 
-MODULE = {"__module__": "faces"}  # the submitted module, as the worker resolves it in trusted calls
+MODULE = module_ref("faces")  # the submitted module, as the worker resolves it in trusted calls
 
 
 @pytest.fixture
