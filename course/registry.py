@@ -60,6 +60,7 @@ class Assignment:
     gallery: tuple = ((None, {}),)  # ((gallery key suffix or None, extra options), ...): one reference run each
     quick: dict = field(default_factory=lambda: {"epochs": 5})  # the gallery's --quick options
     smoke: dict | None = None       # the autograder's smoke-run settings and thresholds (autograder.calibration)
+    smoke_rules: dict | None = None  # each threshold's calibration rule (autograder.calibration, scripts/calibrate.py)
 
     @property
     def file(self) -> str:
@@ -83,7 +84,8 @@ ASSIGNMENTS = (
         folder=lambda o: f"AE-arch={o.get('type', 'vae')}(512)-lr={o['lr']:g}-ep={o['epochs']}",
         epoch_figures=run_hooks.reconstructions_and_samples, final_figures=run_hooks.latent_plane,
         posterior=run_hooks.mlp_posterior, gallery=(("ae", {"type": "ae"}), ("vae", {"type": "vae"})),
-        quick={"epochs": 10}, smoke=calibration.VAE_SMOKE),
+        quick={"epochs": 10}, smoke=calibration.VAE_SMOKE,
+        smoke_rules=calibration.VAE_RULES),
     Assignment(
         "cvae", "conditional VAE on binarized MNIST", points=100,
         manual=(("CVAE", "Written derivation of the conditional ELBO"),),
@@ -92,7 +94,8 @@ ASSIGNMENTS = (
         folder=lambda o: f"CVAE-lr={o['lr']:g}-ep={o['epochs']}",
         epoch_figures=run_hooks.samples_by_class, final_figures=run_hooks.final_samples_by_class,
         posterior=run_hooks.cvae_posterior, quick={"epochs": 10},
-        smoke=calibration.CVAE_SMOKE),
+        smoke=calibration.CVAE_SMOKE,
+        smoke_rules=calibration.CVAE_RULES),
     Assignment(
         "conv_vae", "convolutional VAE on Fashion-MNIST, latent traversals", points=100,
         manual=(("CONV", "Written answer: why the ELBO is a lower bound on log p(x)"),),
@@ -100,13 +103,15 @@ ASSIGNMENTS = (
         loss=losses.student_conv_loss, grader_loss=losses.grader_conv_loss,
         folder=lambda o: f"ConvVAE-lat=16-lr={o['lr']:g}-ep={o['epochs']}",
         epoch_figures=run_hooks.conv_reconstructions_and_samples, final_figures=run_hooks.traversals,
-        posterior=run_hooks.conv_posterior, smoke=calibration.CONV_VAE_SMOKE),
+        posterior=run_hooks.conv_posterior, smoke=calibration.CONV_VAE_SMOKE,
+        smoke_rules=calibration.CONV_VAE_RULES),
     Assignment(
         "pca_ae", "PCA against the autoencoder", points=100,
         manual=(("PCA", "Written comparison of PCA and the autoencoder"),),
         epochs=20, prepare=_flat, grader_loss=losses.mse_sum, run=run_hooks.pca_run,
         folder=lambda o: f"PCA-AE-ep={o['epochs']}",
-        quick={"epochs": 5, "ks": [2, 4, 8, 12, 16, 20]}, smoke=calibration.PCA_AE_SMOKE),
+        quick={"epochs": 5, "ks": [2, 4, 8, 12, 16, 20]}, smoke=calibration.PCA_AE_SMOKE,
+        smoke_rules=calibration.PCA_AE_RULES),
     Assignment(
         "faces", "VAE for 64 x 64 CelebA faces", points=20, bonus=True,
         manual=(("FACES", "Attached samples and loss curve of a 100-epoch CelebA run"),),
@@ -114,7 +119,8 @@ ASSIGNMENTS = (
         loss=losses.student_forward_loss, grader_loss=losses.grader_faces_loss,
         folder=lambda o: f"FaceVAE-code=128-lr={o['lr']:g}-ep={o['epochs']}",
         epoch_figures=run_hooks.reconstructions_and_samples, posterior=run_hooks.mlp_posterior,
-        quick={"epochs": 3}, smoke=calibration.FACES_SMOKE),
+        quick={"epochs": 3}, smoke=calibration.FACES_SMOKE,
+        smoke_rules=calibration.FACES_RULES),
 )
 _BY_NAME = {a.name: a for a in ASSIGNMENTS}
 
