@@ -3,10 +3,9 @@ marks, the stub 0, every catalogued bug loses its intended items, every differen
 correct version keeps full marks, every unfinished part loses only its own items."""
 import pytest
 
-from autograder.api import grade
 from tests import catalogues
-from tests.variants import (SOLUTIONS, assert_bug_caught, assert_full_marks, assert_stubs_score_zero, lost_items,
-                            messages)
+from tests.variants import (SOLUTIONS, assert_bug_caught, assert_full_marks, assert_stubs_score_zero, grade_one,
+                            lost_items, messages)
 
 CATALOGUES = {name: catalogues.load(name) for name in catalogues.NAMES}
 
@@ -24,7 +23,7 @@ def cases(field: str) -> list:
 @pytest.mark.parametrize("name", CATALOGUES)
 def test_reference_full_marks(name):
     catalogue = CATALOGUES[name]
-    report = grade(SOLUTIONS, [name])
+    report = grade_one(SOLUTIONS, name, "reference")
     assert report.score == catalogue.full_marks, messages(report, name)
     items = report.of(name)
     if catalogue.visible_items:
@@ -58,14 +57,14 @@ def test_correct_variant_full_marks(variant, tmp_path):
 @pytest.mark.parametrize("variant, missing", cases("partial"))
 def test_unfinished_part_loses_only_its_items(variant, missing, tmp_path):
     name = variant.assignment
-    report = grade(variant.write(tmp_path), [name])
+    report = grade_one(variant.write(tmp_path), name, variant.name)
     assert lost_items(report, name) == missing, messages(report, name)
     assert all("not implemented" in i.message for i in report.of(name) if not i.passed), messages(report, name)
 
 
 @pytest.mark.parametrize("case", cases("partly_written"))
 def test_written_parts_graded_while_the_rest_is_a_stub(case, tmp_path):
-    report = grade(case.write(tmp_path), [case.assignment], keyword=case.keyword)
+    report = grade_one(case.write(tmp_path), case.assignment, case.name, keyword=case.keyword)
     assert {i.item_id for i in report.of(case.assignment)} == case.items
     assert report.score == case.score, messages(report, case.assignment)
 

@@ -10,6 +10,8 @@ catalogue entry (``tests/catalogues/``) can never silently test the unmodified r
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +74,20 @@ def grader_files() -> dict[str, str]:
     return out
 
 
+def grade_one(folder: Path, assignment: str, label: str, **options):
+    """``api.grade`` of ``assignment`` in ``folder``. With the environment variable ``CATALOGUE_SCORES`` set
+    to a file, appends {"assignment", "variant": label, "items": {id: earned}} to it as one JSON line, so two
+    versions of the grader can be compared item by item on the whole catalogue."""
+    from autograder.api import grade
+
+    report = grade(folder, [assignment], **options)
+    if os.environ.get("CATALOGUE_SCORES"):
+        with open(os.environ["CATALOGUE_SCORES"], "a") as fh:
+            items = {i.item_id: i.earned for i in report.of(assignment)}
+            fh.write(json.dumps({"assignment": assignment, "variant": label, "items": items}) + "\n")
+    return report
+
+
 def lost_items(report, assignment: str) -> set[str]:
     return {i.item_id for i in report.of(assignment) if not i.passed}
 
@@ -82,9 +98,7 @@ def messages(report, assignment: str) -> str:
 
 def assert_stubs_score_zero(assignment: str) -> None:
     """The untouched stub scores 0 on every item, each saying "not implemented", with no harness item."""
-    from autograder.api import grade
-
-    report = grade(STUBS, [assignment])
+    report = grade_one(STUBS, assignment, "stub")
     assert report.score == 0
     assert all(i.assignment == assignment for i in report.items)
     assert all("not implemented" in i.message for i in report.items), messages(report, assignment)
@@ -93,9 +107,7 @@ def assert_stubs_score_zero(assignment: str) -> None:
 def assert_bug_caught(variant: Variant, folder: Path):
     """The bug loses at least its intended items, every lost point says why, and the grader itself
     does not fail; returns the report for further checks."""
-    from autograder.api import grade
-
-    report = grade(variant.write(folder), [variant.assignment])
+    report = grade_one(variant.write(folder), variant.assignment, variant.name)
     lost = lost_items(report, variant.assignment)
     assert variant.lose <= lost, (f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n"
                                   + messages(report, variant.assignment))
@@ -106,7 +118,5 @@ def assert_bug_caught(variant: Variant, folder: Path):
 
 def assert_full_marks(variant: Variant, folder: Path, points: float = 100) -> None:
     """A differently written correct version keeps every point."""
-    from autograder.api import grade
-
-    report = grade(variant.write(folder), [variant.assignment])
+    report = grade_one(variant.write(folder), variant.assignment, variant.name)
     assert report.score == points, messages(report, variant.assignment)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from autograder.errors import SubmissionError
 from autograder.protocol import module_ref
+from autograder.recognition import expect_layers
 
 MODULE = module_ref("conv_vae")  # the submitted module, as the worker resolves it in trusted calls
 
@@ -29,6 +30,16 @@ def configs(draw, max_channels: int = 4, max_lat: int = 5):
 
 def call_text(cls: str, cfg: dict) -> str:
     return f"{cls}(" + ", ".join(f"{k}={v}" for k, v in cfg.items()) + ")"
+
+
+LAYER_CONFIGS = ({"c1": 16, "c2": 32, "lat": 16, "k": 3, "d": 28}, {"c1": 3, "c2": 5, "lat": 4, "k": 5, "d": 20})
+
+
+def check_layers(gateway, cls: str, inputs, hint: str, layout_hint: str) -> None:
+    """CONV.2b / CONV.3b: ``cls``'s layers recognised for each of ``LAYER_CONFIGS``, probed with ``inputs(cfg)``."""
+    for cfg in LAYER_CONFIGS:
+        expect_layers(recognised(gateway, cls, cfg, inputs(cfg), hint), call_text(cls, cfg),
+                      layout_hint + f" Here s = {side(cfg['d'], cfg['k'])}.")
 
 
 def recognised(gateway, cls: str, cfg: dict, x: torch.Tensor, hint: str):

@@ -38,7 +38,6 @@ def test_fit_mean(gateway, digits):
 
 
 @item("PCA.1c", 8)
-@settings(report_multiple_bugs=False)  # one failing example, never an ExceptionGroup
 @given(pca_problems())
 def test_fit_subspace_random(gateway, problem):
     """components span scikit-learn's principal subspace on random data (C^T C compared, signs free)"""

@@ -1,6 +1,6 @@
 """PCA.3 (36 points): reconstruction_mse, pca_error_curve, and PCA against an autoencoder."""
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from autograder.calibration import PCA_AE_SMOKE
 from autograder.checks import expect
@@ -27,7 +27,6 @@ def mse_inputs(draw):
 
 
 @item("PCA.3a", 6)
-@settings(report_multiple_bugs=False)  # one failing example, never an ExceptionGroup
 @given(mse_inputs())
 def test_mse_value(gateway, inputs):
     """reconstruction_mse is the mean of (x - x_hat)^2 over all elements"""
@@ -64,7 +63,6 @@ def test_curve_digits(gateway, digits):
 
 
 @item("PCA.3d", 6)
-@settings(report_multiple_bugs=False)  # one failing example, never an ExceptionGroup
 @given(pca_problems())
 def test_curve_random(gateway, problem):
     """pca_error_curve on random data equals the closed form for every k from 1 to min(N - 1, D)"""
