@@ -19,6 +19,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from course import registry  # noqa: E402
 
 
 def tree(pid: int) -> list[int]:
@@ -74,9 +77,9 @@ def measure(submission: str, assignment: str) -> dict:
 def main() -> None:
     submission = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "solutions")
     print(f"{'assignment':<12}{'wall s':>8}{'peak PSS MB':>13}{'peak RSS MB':>13}   total")
-    for name in ("vae", "cvae", "conv_vae", "pca_ae", "faces", ""):
+    for name in (*registry.names(), ""):
         m = measure(submission, name)
-        print(f"{name or 'all five':<12}{m['wall']:8.1f}{m['pss_mb']:13.0f}{m['rss_mb']:13.0f}   {m['total']}")
+        print(f"{name or 'all':<12}{m['wall']:8.1f}{m['pss_mb']:13.0f}{m['rss_mb']:13.0f}   {m['total']}")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from course import registry  # noqa: E402
 SETTINGS = {"namespaces+landlock+seccomp": ("kernel", "1"), "landlock+seccomp": ("kernel", "0"),
             "python hook only": ("python", "1")}
 
@@ -44,7 +47,7 @@ def main() -> None:
     args = parser.parse_args()
     names = list(SETTINGS)
     print(f"{'assignment':<10}" + "".join(f"{n:>30}" for n in names) + f"{'kernel extra':>14}   score")
-    for assignment in ("vae", "cvae", "conv_vae", "pca_ae", "faces"):
+    for assignment in registry.names():
         times = {n: [] for n in names}
         scores = set()
         for _ in range(args.repeats):
