@@ -16,7 +16,7 @@ import pytest
 from autograder import isolation
 from autograder.plugin import ScoreCollector
 from autograder.report import Report, harness_failure
-from autograder.rubric import hidden_files
+from autograder.rubric import declared_items, hidden_files, selected_items
 from autograder.threads import one_thread
 from autograder.submission import materialize
 from course import registry
@@ -32,7 +32,9 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
           progress=None, keyword: str | None = None) -> Report:
     """Grade ``submission`` (folder, .py file or .zip) on ``assignments`` (default: all available).
 
-    A single .py file is graded on its own assignment only. Raises
+    A single .py file is graded on its own assignment only. ``keyword`` selects items: item ids or
+    parts ("B.1c", "B.1 C"), or else a pytest ``-k`` expression over test names. Raises
+    ``NothingSelected`` (listing the ids) when it selects no item; raises
     ``submission.BadSubmission`` when the path cannot be read at all, and
     ``isolation.IsolationUnavailable`` when ``AUTOGRADER_ISOLATION=kernel``
     asks for walls this machine cannot put up.
@@ -54,27 +56,43 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
         public_only = not hidden_files(GRADED)  # a student release holds no hidden item
         report = Report(public_only=public_only)
         layers: set[str] | None = None  # the layers every worker of every suite had
+        files = [p for name in assignments for p in sorted((GRADED / name).glob("test_*.py"))]
+        select = selected_items(keyword, files)
+        if select is not None:  # only the assignments the selected items belong to
+            assignments = [a for a in assignments if any(i in select for p in (GRADED / a).glob("test_*.py")
+                                                         for i, _, _ in declared_items(p))]
         with one_thread():  # the oracles' small linear algebra
             for name in assignments:  # one pytest session (and one worker) per assignment
-                items, output, got = _run_suite(GRADED / name, folder, public_only, progress, keyword, name)
+                items, output, got = _run_suite(GRADED / name, folder, public_only, progress, keyword, name, select)
                 report.items += items
                 report.output += output
                 layers = got if layers is None else layers if got is None else layers & got
+        if keyword and not any(i.assignment != "harness" for i in report.items):
+            raise NothingSelected(keyword, [i for p in files for i, _, _ in declared_items(p)])
         report.assignments = [a for a in assignments]
         report.isolation = isolation.label(layers) if layers is not None else ""
         report.seconds = time.monotonic() - started
         return report
 
 
-def _run_suite(suite: Path, folder: Path, public_only: bool, progress, keyword, name):
-    """Run one assignment's graded items on ``folder``; returns (items, what the worker printed, the
-    isolation layers its workers had, or None when none started).
+class NothingSelected(ValueError):
+    """A selection (``-k``) that names no item; says which ids exist."""
+
+    def __init__(self, keyword: str, ids: list[str]):
+        super().__init__(f"-k {keyword!r} selects no item; the items are {', '.join(ids)} (give ids or parts, "
+                         f"e.g. -k B.1c or -k 'B.1 C', or a pytest expression over test names)")
+
+
+def _run_suite(suite: Path, folder: Path, public_only: bool, progress, keyword, name, select=None):
+    """Run one assignment's graded items on ``folder``, only the ids ``select`` when given, else those
+    matching the pytest expression ``keyword``; returns (items, what the worker printed, the isolation
+    layers its workers had, or None when none started).
 
     A suite that cannot run becomes a harness item of its own."""
-    collector = ScoreCollector(public_only=public_only, progress=progress)
+    collector = ScoreCollector(public_only=public_only, progress=progress, select=select)
     args = [str(suite), "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors", "-o", "addopts=",
             "--rootdir", str(GRADED.parent.parent), "-W", "ignore"]
-    if keyword:
+    if keyword and select is None:
         args += ["-k", keyword]
     old = os.environ.get("AUTOGRADER_SUBMISSION")
     os.environ["AUTOGRADER_SUBMISSION"] = str(folder)

@@ -20,7 +20,8 @@ def grade_main(argv: list[str]) -> int:
     parser.add_argument("--assignment", "-a", action="append", choices=registry.names(),
                         help="grade only this assignment (repeatable)")
     parser.add_argument("--json", metavar="PATH", help="write Gradescope's results.json here")
-    parser.add_argument("-k", dest="keyword", help="only items matching this pytest -k expression")
+    parser.add_argument("-k", dest="keyword", help="only these items: ids or parts as the report prints them (B.1c, 'B.1 C'), "
+                             "or a pytest -k expression over test names")
     parser.add_argument("--isolation", choices=("auto", "kernel", "python"), default=None,
                         help="walls around submitted code: kernel refuses to grade without Landlock and seccomp; "
                              "auto (default) uses what the machine has and warns when it falls back; "

@@ -38,8 +38,9 @@ def failure_message(excinfo, held_out: bool = False) -> str:
 class ScoreCollector:
     """Collects rubric items across one pytest session."""
 
-    def __init__(self, public_only: bool = False, progress=None):
+    def __init__(self, public_only: bool = False, progress=None, select: set[str] | None = None):
         self.progress = progress
+        self.select = select  # item ids to run (``rubric.selected_items``); None: every collected item
         self.results: dict[str, ItemResult] = {}
         self.report: Report | None = None
         self.public_only = public_only
@@ -54,7 +55,11 @@ class ScoreCollector:
                                                           str(report.longrepr)[-1500:])
 
     @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items):
+    def pytest_collection_modifyitems(self, config, items):
+        if self.select is not None:
+            keep = [it for it in items if (m := it.get_closest_marker("rubric")) and m.kwargs["id"] in self.select]
+            config.hook.pytest_deselected(items=[it for it in items if it not in keep])
+            items[:] = keep
         for it in items:
             mark = it.get_closest_marker("rubric")
             if mark is None:

@@ -12,6 +12,7 @@ automatic points.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,26 @@ def hidden_files(graded: Path) -> list[Path]:
         if kinds == {"hidden"}:
             hidden.append(path)
     return hidden
+
+
+ID_SHAPE = re.compile(r"^[A-Za-z]+(\.\d+[a-z]?)?$")  # "B.1c" (an item), "B.1" or "CVAE" (a part)
+
+
+def names_item(token: str, item_id: str) -> bool:
+    """Whether ``token`` names ``item_id``: the id itself, or a part it belongs to ("B.1" or "B" for
+    "B.1c"; "CVAE" for "CVAE.2a"). Case-insensitive."""
+    token, item_id = token.upper(), item_id.upper()
+    if item_id == token or item_id.startswith(token + "."):
+        return True
+    return token[-1].isdigit() and item_id.startswith(token) and item_id[len(token):].isalpha()
+
+
+def selected_items(keyword: str | None, paths) -> set[str] | None:
+    """The item ids that ``keyword`` names when it is a list of ids or parts ("B.1c", "B.1 C.a", "CVAE.2a,CVAE.4"),
+    each naming at least one item of the graded files ``paths``; None when it is something else (a pytest
+    ``-k`` expression over test names)."""
+    tokens = [t for t in re.split(r"[\s,]+", keyword or "") if t]
+    ids = [item_id for path in paths for item_id, _, _ in declared_items(path)]
+    if not tokens or not all(ID_SHAPE.match(t) and any(names_item(t, i) for i in ids) for t in tokens):
+        return None
+    return {i for i in ids if any(names_item(t, i) for t in tokens)}

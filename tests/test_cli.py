@@ -111,3 +111,26 @@ def test_a_package_planted_in_the_current_folder_is_not_imported(tmp_path):
     proc = run(SOLUTIONS, "-a", "pca_ae", "-k", "test_fit_mean", cwd=tmp_path)
     assert proc.returncode == 0 and "planted" not in proc.stdout + proc.stderr, proc.stderr[-1000:]
     assert " 0 / 0" not in proc.stdout
+
+
+def test_item_ids_select_items(tmp_path):
+    """-k with the ids the report prints runs those items (a part names all of its items), across files."""
+    out = tmp_path / "results.json"
+    proc = run(SOLUTIONS, "-k", "B.1c, CVAE.1", "--json", out)
+    assert proc.returncode == 0, proc.stderr
+    tags = sorted(t["tags"][1] for t in json.loads(out.read_text())["tests"] if "manual" not in t["tags"])
+    assert tags == ["B.1c", "CVAE.1a", "CVAE.1b", "CVAE.1c"]
+
+
+def test_selection_of_nothing_exits_2_and_lists_the_ids():
+    proc = run(SOLUTIONS, "-a", "cvae", "-k", "Z.9")
+    assert proc.returncode == 2
+    assert "selects no item" in proc.stderr and "CVAE.1a" in proc.stderr and "A.1a" not in proc.stderr
+
+
+def test_names_item():
+    from autograder.rubric import names_item
+
+    assert names_item("B.1c", "B.1c") and names_item("b.1", "B.1c") and names_item("B", "B.1c")
+    assert names_item("CVAE", "CVAE.2a") and names_item("CVAE.2", "CVAE.2a")
+    assert not names_item("B.1", "B.10a") and not names_item("C", "CVAE.2a") and not names_item("B.1c", "B.1")
