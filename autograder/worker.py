@@ -28,7 +28,7 @@ import random
 import sys
 import traceback
 
-TRUSTED_PREFIXES = ("autograder.probes:", "autograder.smoke:", "course.")
+TRUSTED_PREFIXES = ("autograder.probes:", "autograder.smoke:", "autograder.stand_ins:", "course.")
 
 
 class Worker:

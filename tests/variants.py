@@ -26,6 +26,7 @@ class Variant:
     assignment: str
     edits: list[tuple[str, str]]
     lose: set[str] = field(default_factory=set)   # items that must lose points (empty: full marks)
+    keep: set[str] = field(default_factory=set)   # items that must keep their points: other functions' items
 
     def source(self) -> str:
         text = (SOLUTIONS / f"{self.assignment}.py").read_text()
@@ -111,6 +112,8 @@ def assert_bug_caught(variant: Variant, folder: Path):
     lost = lost_items(report, variant.assignment)
     assert variant.lose <= lost, (f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n"
                                   + messages(report, variant.assignment))
+    assert not variant.keep & lost, (f"{variant.name} lost {sorted(variant.keep & lost)}, items of functions it "
+                                     "does not touch\n" + messages(report, variant.assignment))
     assert all(i.message for i in report.of(variant.assignment) if not i.passed)
     assert not report.of("harness"), messages(report, "harness")
     return report

@@ -11,26 +11,29 @@ KL = "return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())"
 BCE = 'return F.binary_cross_entropy(recon_x, x, reduction="sum")'
 ENC_HIDDEN = "self.encoder_hidden = nn.Sequential(nn.Linear(n_dims_data, n_dims_hidden), nn.ReLU())"
 
+# keep: items of other functions the bug must not cost (loss_function and forward are judged with the
+# grader's losses and reparameterize standing in for the student's; autograder/stand_ins.py)
 BUGS = [
     # half a percent off, returned in bfloat16: the tolerance is the grader's (float32), not the reply's dtype
     Variant("bce_off_in_bfloat16", "vae", [('return F.binary_cross_entropy(recon_x, x, reduction="sum")',
                                             'return (1.005 * F.binary_cross_entropy(recon_x, x, reduction="sum"))'
-                                            '.to(torch.bfloat16)')], {"B.1a"}),
-    Variant("kl_sign", "vae", [(KL, KL.replace("-0.5", "0.5"))], {"B.1c", "B.1d", "B.1e"}),
-    Variant("kl_missing_half", "vae", [(KL, KL.replace("-0.5 *", "-1.0 *"))], {"B.1c", "B.1d"}),
+                                            '.to(torch.bfloat16)')], {"B.1a"}, keep={"B.1f"}),
+    Variant("kl_sign", "vae", [(KL, KL.replace("-0.5", "0.5"))], {"B.1c", "B.1d", "B.1e"}, keep={"B.1f"}),
+    Variant("kl_missing_half", "vae", [(KL, KL.replace("-0.5 *", "-1.0 *"))], {"B.1c", "B.1d"}, keep={"B.1f"}),
     Variant("kl_logvar_as_log_std", "vae",
-            [(KL, "return -0.5 * torch.sum(1 + 2 * logvar - mu.pow(2) - torch.exp(2 * logvar))")], {"B.1c", "B.1d"}),
-    Variant("kl_mean", "vae", [(KL, KL.replace("torch.sum", "torch.mean"))], {"B.1c", "B.1e"}),
+            [(KL, "return -0.5 * torch.sum(1 + 2 * logvar - mu.pow(2) - torch.exp(2 * logvar))")], {"B.1c", "B.1d"},
+            keep={"B.1f"}),
+    Variant("kl_mean", "vae", [(KL, KL.replace("torch.sum", "torch.mean"))], {"B.1c", "B.1e"}, keep={"B.1f"}),
     Variant("exp_logvar_as_std", "vae", [(REPARAM, REPARAM.replace("exp(0.5 * logvar)", "exp(logvar)"))],
-            {"B.2b", "B.2c"}),
+            {"B.2b", "B.2c"}, keep={"B.2e"}),
     Variant("std_is_logvar", "vae", [(REPARAM, REPARAM.replace("torch.exp(0.5 * logvar)", "logvar"))],
-            {"B.2b", "B.2c"}),
-    Variant("no_noise", "vae", [(REPARAM, "        return mu")], {"B.2c", "B.2d", "B.2e"}),
-    Variant("uniform_noise", "vae", [(REPARAM, REPARAM.replace("randn_like", "rand_like"))], {"B.2c"}),
+            {"B.2b", "B.2c"}, keep={"B.2e"}),
+    Variant("no_noise", "vae", [(REPARAM, "        return mu")], {"B.2c", "B.2d"}, keep={"B.2e"}),
+    Variant("uniform_noise", "vae", [(REPARAM, REPARAM.replace("randn_like", "rand_like"))], {"B.2c"}, keep={"B.2e"}),
     Variant("detached_std", "vae", [(REPARAM, REPARAM.replace("logvar)\n", "logvar).detach()\n"))], {"B.2b"}),
-    Variant("noise_reseeded", "vae", [(REPARAM, "        torch.manual_seed(0)\n" + REPARAM)], {"B.2d"}),
-    Variant("bce_mean", "vae", [(BCE, BCE.replace('"sum"', '"mean"'))], {"B.1a"}),
-    Variant("bce_swapped", "vae", [(BCE, BCE.replace("(recon_x, x,", "(x, recon_x,"))], {"B.1a"}),
+    Variant("noise_reseeded", "vae", [(REPARAM, "        torch.manual_seed(0)\n" + REPARAM)], {"B.2d"}, keep={"B.2e"}),
+    Variant("bce_mean", "vae", [(BCE, BCE.replace('"sum"', '"mean"'))], {"B.1a"}, keep={"B.1f"}),
+    Variant("bce_swapped", "vae", [(BCE, BCE.replace("(recon_x, x,", "(x, recon_x,"))], {"B.1a"}, keep={"B.1f"}),
     Variant("bce_unclamped", "vae",
             [(BCE, "return -(x * torch.log(recon_x) + (1 - x) * torch.log(1 - recon_x)).sum()")], {"B.1b"}),
     Variant("kl_forgotten", "vae", [("loss = loss + kl_divergence(mu, logvar)", "loss = loss")], {"B.1f"}),

@@ -1,0 +1,65 @@
+"""Trusted stand-ins for the submitted functions that another submitted function calls, so that an item
+judges one function at a time: ``loss_function`` with the grader's losses in place of the student's
+``reconstruction_loss`` and ``kl_divergence``, ``forward`` with the grader's ``reparameterize``. A slip
+in a callee then costs the callee's items only.
+
+    gateway.trusted("autograder.stand_ins:call", model, "loss_function",
+                    ["reconstruction_loss", "kl_divergence"], recon_x, x, mu, logvar)
+
+For the length of the call each named function is replaced where the submission looks it up: a
+function of the submitted module in the module's namespace, a method on the object itself. A
+submission that computes the callee's work inline is judged on its own code, as before.
+
+Which side: runs in the worker, like ``probes.py``; it only ever removes a callee's influence, and the
+parent judges the returned values with its own oracles.
+"""
+from __future__ import annotations
+
+import sys
+
+import torch
+import torch.nn.functional as F
+
+
+def _reconstruction_loss(recon_x, x):
+    return F.binary_cross_entropy(recon_x, x, reduction="sum")
+
+
+def _kl_divergence(mu, logvar):
+    return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+
+
+def _reparameterize(mu, logvar):
+    return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+
+
+STAND_INS = {  # the contract's name -> the grader's own version, same signature and reduction
+    "reconstruction_loss": _reconstruction_loss,
+    "kl_divergence": _kl_divergence,
+    "reparameterize": _reparameterize,
+}
+
+
+def call(obj, method: str, names: list, *args, **kwargs):
+    """``obj.<method>(*args, **kwargs)`` with each of ``names`` (keys of ``STAND_INS``) replaced by the
+    grader's version for the length of the call; everything is put back afterwards."""
+    module = sys.modules[type(obj).__module__]
+    saved_module, saved_object = {}, {}
+    for name in names:
+        stand_in = STAND_INS[name]
+        if callable(getattr(type(obj), name, None)):  # a method: shadow it on this object
+            saved_object[name] = obj.__dict__.get(name)
+            obj.__dict__[name] = stand_in
+        elif hasattr(module, name):  # a function of the submitted module, looked up as a global
+            saved_module[name] = getattr(module, name)
+            setattr(module, name, stand_in)
+    try:
+        return getattr(obj, method)(*args, **kwargs)
+    finally:
+        for name, value in saved_module.items():
+            setattr(module, name, value)
+        for name, value in saved_object.items():
+            if value is None:
+                obj.__dict__.pop(name, None)
+            else:
+                obj.__dict__[name] = value
