@@ -1,6 +1,7 @@
 """Trusted stand-ins for the submitted functions that another submitted function calls, so that an item
 judges one function at a time: ``loss_function`` with the grader's losses in place of the student's
-``reconstruction_loss`` and ``kl_divergence``, ``forward`` with the grader's ``reparameterize``. A slip
+``reconstruction_loss`` and ``kl_divergence``, ``forward`` with the grader's ``reparameterize``, cvae's
+``sample`` with the grader's ``one_hot``. A slip
 in a callee then costs the callee's items only.
 
     gateway.trusted("autograder.stand_ins:call", model, "loss_function",
@@ -33,10 +34,15 @@ def _reparameterize(mu, logvar):
     return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
 
 
+def _one_hot(labels, n_classes=10):
+    return F.one_hot(labels, n_classes).float()
+
+
 STAND_INS = {  # the contract's name -> the grader's own version, same signature and reduction
     "reconstruction_loss": _reconstruction_loss,
     "kl_divergence": _kl_divergence,
     "reparameterize": _reparameterize,
+    "one_hot": _one_hot,
 }
 
 

@@ -21,8 +21,10 @@ FORWARD = "        z = self.reparameterize(mu, logvar)\n        return self.deco
 BUGS = [
     # CVAE.1: one_hot
     Variant("one_hot_int64", "cvae", [(ONE_HOT, "return F.one_hot(labels, n_classes)")], {"CVAE.1b"}),
-    Variant("one_hot_off_by_one", "cvae", [(ONE_HOT, "return torch.eye(n_classes)[labels - 1]")], {"CVAE.1a"}),
-    Variant("one_hot_width_from_data", "cvae", [(ONE_HOT, "return F.one_hot(labels).float()")], {"CVAE.1a"}),
+    Variant("one_hot_off_by_one", "cvae", [(ONE_HOT, "return torch.eye(n_classes)[labels - 1]")], {"CVAE.1a"},
+            keep={"CVAE.4a", "CVAE.4d"}),  # sample is judged with the grader's one_hot
+    Variant("one_hot_width_from_data", "cvae", [(ONE_HOT, "return F.one_hot(labels).float()")], {"CVAE.1a"},
+            keep={"CVAE.4a", "CVAE.4d"}),
     Variant("one_hot_fixed_10", "cvae", [(ONE_HOT, "return F.one_hot(labels, 10).float()")], {"CVAE.1c"}),
     # CVAE.2: layers, encode, reparameterize, decode, forward
     Variant("hidden_fixed_256", "cvae", [(ENC_INIT, ENC_INIT.replace("n_dims_hidden)", "256)"))], {"CVAE.2a"}),
@@ -37,7 +39,8 @@ BUGS = [
     Variant("exp_logvar_as_std", "cvae", [(REPARAM, REPARAM.replace("exp(0.5 * logvar)", "exp(logvar)"))],
             {"CVAE.2f", "CVAE.2g"}),
     Variant("detached_std", "cvae", [(REPARAM, REPARAM.replace("logvar)\n", "logvar).detach()\n"))], {"CVAE.2f"}),
-    Variant("no_noise", "cvae", [(REPARAM, "        return mu")], {"CVAE.2g", "CVAE.2h", "CVAE.2i"}),
+    Variant("no_noise", "cvae", [(REPARAM, "        return mu")], {"CVAE.2g", "CVAE.2h"},
+            keep={"CVAE.2i"}),  # forward is judged with the grader's reparameterize
     Variant("noise_reseeded", "cvae", [(REPARAM, "        torch.manual_seed(0)\n" + REPARAM)], {"CVAE.2h"}),
     Variant("forward_decodes_mu", "cvae", [(FORWARD, "        return self.decode(mu, y), mu, logvar")], {"CVAE.2i"}),
     # CVAE.3: loss_function
