@@ -31,15 +31,18 @@ ROWS = ("            z[:, :, dims[0]] = values[:, None]  # row i: value i\n"
         "            z[:, :, dims[1]] = values[None, :]  # column j: value j\n")
 
 
-def v(name, edits, lose=()):
-    return Variant(name, "conv_vae", edits, set(lose))
+def v(name, edits, lose=(), keep=()):
+    return Variant(name, "conv_vae", edits, set(lose), set(keep))
+
+
+FORWARD_ITEMS = {"CONV.4g", "CONV.4h"}  # forward and backward run with the grader's gaussian, r_loss and kl_loss
 
 
 BUGS = [
     # the known mistakes of the source material (seeds/004, 002)
     v("kl_textbook_slip_004", [(KL, "return torch.sum(mu.pow(2) + sigma.pow(2) - torch.log(sigma) - 0.5)")],
-      {"CONV.4a", "CONV.4b"}),
-    v("r_loss_log_of_target_004", [(R_LOSS, R_LOSS.replace("(x_hat, x,", "(x, x_hat,"))], {"CONV.4c"}),
+      {"CONV.4a", "CONV.4b"}, FORWARD_ITEMS),
+    v("r_loss_log_of_target_004", [(R_LOSS, R_LOSS.replace("(x_hat, x,", "(x, x_hat,"))], {"CONV.4c"}, FORWARD_ITEMS),
     v("size_one_layer_004", [(SIZE, "return d - (k - 1)")], {"CONV.1a", "CONV.1b"}),
     v("encoder_linear_size_one_layer_004", [(ENC_S, ENC_S.replace("conv_output_size(d, k)", "d - (k - 1)"))],
       {"CONV.2a", "CONV.2b"}),
@@ -68,7 +71,7 @@ BUGS = [
     v("gaussian_sigma_squared", [(GAUSS, "return mu + sigma ** 2 * torch.randn_like(sigma)")], {"CONV.4e", "CONV.4f"}),
     v("gaussian_exp_sigma", [(GAUSS, "return mu + torch.exp(sigma) * torch.randn_like(sigma)")],
       {"CONV.4e", "CONV.4f"}),
-    v("gaussian_no_noise", [(GAUSS, "return mu + 0 * sigma")], {"CONV.4f", "CONV.4g"}),
+    v("gaussian_no_noise", [(GAUSS, "return mu + 0 * sigma")], {"CONV.4f"}, FORWARD_ITEMS),
     v("gaussian_uniform_noise", [(GAUSS, GAUSS.replace("randn_like", "rand_like"))], {"CONV.4f"}),
     v("forward_r_loss_only", [(LOSS, "self.loss = self.r_loss(x_hat, x)")], {"CONV.4g"}),
     v("forward_loss_of_another_sample", [(LOSS, "self.loss = self.r_loss(self.decoder(self.gaussian(mu, sigma)), x)"
