@@ -144,7 +144,7 @@ PCA_AE_RULES = {
                                      why=f"AE / PCA MSE at k = {k}: worst + 0.05") for k in (2, 4)},
 }
 
-# Smoke training of faces.py (FACES.2d): the trusted trainer (loss "faces": summed BCE + KL of forward) on
+# Smoke training of faces.py (FACES.2d): the trusted trainer (the grader's ELBO of encode and decode) on
 # 192 generated 64 x 64 faces with pixels rounded to {0, 1}, judged on 64 held-out ones by the grader's
 # negative ELBO (one z per image, the better of eval and training mode). The reference's sd over seeds
 # is ~130 nats; the margin of 300 (2.3 sd) leaves room for other BLAS builds and other correct

@@ -1,6 +1,6 @@
 """What FACES_SMOKE's bound is calibrated on: the reference FaceVAE trained with the trusted smoke trainer
-(loss "faces") through the gateway (a copy of faces.py, as in grading) on the generated binary faces and
-judged by ``faces_smoke.faces_smoke_metrics``, as item FACES.2d does; the seed sets the model's
+(the grader's ELBO of encode and decode) through the gateway (a copy of faces.py, as in grading) on the
+generated binary faces and judged by ``faces_smoke.faces_smoke_metrics``, as item FACES.2d does; the seed sets the model's
 initialisation and the trainer. "untrained": the same held-out negative ELBO of the freshly built model.
 
 Used by ``python scripts/calibrate.py faces``.

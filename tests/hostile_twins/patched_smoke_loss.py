@@ -22,4 +22,4 @@ def _forward_elbo(model, x, y):
 
 
 _registry._BY_NAME["vae"] = _dataclasses.replace(_registry.get("vae"), grader_loss=_forward_elbo)
-_losses.grader_mlp_loss = _forward_elbo
+_losses.grader_vae_loss = _forward_elbo
