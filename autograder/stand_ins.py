@@ -2,7 +2,7 @@
 judges one function at a time: ``loss_function`` with the grader's losses in place of the student's
 ``reconstruction_loss`` and ``kl_divergence``, ``forward`` with the grader's ``reparameterize``, cvae's
 ``sample`` with the grader's ``one_hot``, conv_vae's ``forward`` with the grader's ``gaussian``, ``r_loss``
-and ``kl_loss``. A slip
+and ``kl_loss``, pca_ae's ``pca_error_curve`` with the grader's PCA and MSE. A slip
 in a callee then costs the callee's items only.
 
     gateway.trusted("autograder.stand_ins:call", model, "loss_function",
@@ -18,6 +18,7 @@ parent judges the returned values with its own oracles.
 from __future__ import annotations
 
 import sys
+import types
 
 import torch
 import torch.nn.functional as F
@@ -51,6 +52,26 @@ def _gaussian(mu, sigma):
     return mu + sigma * torch.randn_like(sigma)
 
 
+def _pca_fit(x, n_components):
+    x64 = x.double()
+    mean = x64.mean(dim=0)
+    _, s, vh = torch.linalg.svd(x64 - mean, full_matrices=False)
+    variance = s[:n_components].pow(2) / (x.shape[0] - 1)
+    return mean.to(x.dtype), vh[:n_components].to(x.dtype), variance.to(x.dtype)
+
+
+def _pca_encode(x, mean, components):
+    return (x - mean) @ components.T
+
+
+def _pca_decode(z, mean, components):
+    return z @ components + mean
+
+
+def _reconstruction_mse(x, x_hat):
+    return float((x - x_hat).pow(2).mean())
+
+
 STAND_INS = {  # the contract's name -> the grader's own version, same signature and reduction
     "reconstruction_loss": _reconstruction_loss,
     "kl_divergence": _kl_divergence,
@@ -59,17 +80,21 @@ STAND_INS = {  # the contract's name -> the grader's own version, same signature
     "r_loss": _r_loss,  # conv_vae.py's VAE methods
     "kl_loss": _kl_loss,
     "gaussian": _gaussian,
+    "pca_fit": _pca_fit,  # pca_ae.py's functions
+    "pca_encode": _pca_encode,
+    "pca_decode": _pca_decode,
+    "reconstruction_mse": _reconstruction_mse,
 }
 
 
 def call(obj, method: str, names: list, *args, **kwargs):
-    """``obj.<method>(*args, **kwargs)`` with each of ``names`` (keys of ``STAND_INS``) replaced by the
+    """``obj.<method>(*args, **kwargs)`` (``obj`` an object or the submitted module) with each of ``names`` (keys of ``STAND_INS``) replaced by the
     grader's version for the length of the call; everything is put back afterwards."""
-    module = sys.modules[type(obj).__module__]
+    module = obj if isinstance(obj, types.ModuleType) else sys.modules[type(obj).__module__]
     saved_module, saved_object = {}, {}
     for name in names:
         stand_in = STAND_INS[name]
-        if callable(getattr(type(obj), name, None)):  # a method: shadow it on this object
+        if not isinstance(obj, types.ModuleType) and callable(getattr(type(obj), name, None)):  # a method
             saved_object[name] = obj.__dict__.get(name)
             obj.__dict__[name] = stand_in
         elif hasattr(module, name):  # a function of the submitted module, looked up as a global

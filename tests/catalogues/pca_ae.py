@@ -38,27 +38,34 @@ def eigh_fit(columns: str, values: str) -> str:
 """
 
 
+# pca_error_curve is judged with the grader's pca_fit, pca_encode, pca_decode and reconstruction_mse standing in
+# for the student's (PCA.3c-e), so a slip in one of those keeps the curve's items
+CURVE = {"PCA.3c", "PCA.3d", "PCA.3e"}
+
 BUGS = [
-    Variant("no_centring", "pca_ae", [(SVD, SVD.replace("x64 - mean", "x64"))], {"PCA.1c", "PCA.1d"}),
+    Variant("no_centring", "pca_ae", [(SVD, SVD.replace("x64 - mean", "x64"))], {"PCA.1c", "PCA.1d"}, keep=CURVE),
     Variant("biased_variance", "pca_ae", [(VARIANCE, VARIANCE.replace("(x.shape[0] - 1)", "x.shape[0]"))],
-            {"PCA.1g"}),
-    Variant("singular_values_not_squared", "pca_ae", [(VARIANCE, VARIANCE.replace(".pow(2)", ""))], {"PCA.1g"}),
+            {"PCA.1g"}, keep=CURVE),
+    Variant("singular_values_not_squared", "pca_ae", [(VARIANCE, VARIANCE.replace(".pow(2)", ""))], {"PCA.1g"},
+            keep=CURVE),
     Variant("variance_ratio_instead", "pca_ae",
-            [(VARIANCE, "explained_variance = s[:n_components].pow(2) / s.pow(2).sum()")], {"PCA.1g"}),
+            [(VARIANCE, "explained_variance = s[:n_components].pow(2) / s.pow(2).sum()")], {"PCA.1g"}, keep=CURVE),
     Variant("rows_of_v_instead_of_columns", "pca_ae", [(COMPONENTS, COMPONENTS.replace("vh[", "vh.T["))],
-            {"PCA.1a", "PCA.1c"}),
-    Variant("components_as_columns", "pca_ae", [(COMPONENTS, COMPONENTS.replace("]\n", "].T\n"))], {"PCA.1a"}),
+            {"PCA.1a", "PCA.1c"}, keep=CURVE),
+    Variant("components_as_columns", "pca_ae", [(COMPONENTS, COMPONENTS.replace("]\n", "].T\n"))], {"PCA.1a"},
+            keep=CURVE),
     Variant("components_scaled_by_s", "pca_ae",
-            [(COMPONENTS, "    components = vh[:n_components] * s[:n_components, None]\n")], {"PCA.1e"}),
+            [(COMPONENTS, "    components = vh[:n_components] * s[:n_components, None]\n")], {"PCA.1e"}, keep=CURVE),
     Variant("eigh_smallest_eigenvalues", "pca_ae", [(FIT_BODY, eigh_fit(":n_components", ":n_components"))],
-            {"PCA.1c", "PCA.1d", "PCA.1f"}),
+            {"PCA.1c", "PCA.1d", "PCA.1f"}, keep=CURVE),
     Variant("eigh_top_k_ascending", "pca_ae", [(FIT_BODY, eigh_fit("-n_components:", "-n_components:"))],
-            {"PCA.1f"}),
-    Variant("encode_without_mean", "pca_ae", [(ENCODE, "return x @ components.T")], {"PCA.2a", "PCA.2c"}),
-    Variant("encode_untransposed", "pca_ae", [(ENCODE, "return (x - mean) @ components")], {"PCA.2a"}),
-    Variant("decode_without_mean", "pca_ae", [(DECODE, "return z @ components")], {"PCA.2b", "PCA.2c"}),
-    Variant("mse_sum", "pca_ae", [(MSE, MSE.replace(".mean()", ".sum()"))], {"PCA.3a"}),
-    Variant("mse_per_row", "pca_ae", [(MSE, "return (x - x_hat).pow(2).mean(dim=1)")], {"PCA.3a", "PCA.3b"}),
+            {"PCA.1f"}, keep=CURVE),
+    Variant("encode_without_mean", "pca_ae", [(ENCODE, "return x @ components.T")], {"PCA.2a", "PCA.2c"}, keep=CURVE),
+    Variant("encode_untransposed", "pca_ae", [(ENCODE, "return (x - mean) @ components")], {"PCA.2a"}, keep=CURVE),
+    Variant("decode_without_mean", "pca_ae", [(DECODE, "return z @ components")], {"PCA.2b", "PCA.2c"}, keep=CURVE),
+    Variant("mse_sum", "pca_ae", [(MSE, MSE.replace(".mean()", ".sum()"))], {"PCA.3a"}, keep=CURVE),
+    Variant("mse_per_row", "pca_ae", [(MSE, "return (x - x_hat).pow(2).mean(dim=1)")], {"PCA.3a", "PCA.3b"},
+            keep=CURVE),
     Variant("curve_returns_eigenvalues", "pca_ae",
             [(CURVE_FIT, "mean, components, variance = pca_fit(x, max(dims))"),
              (CURVE_LOOP, "    return [float(variance[k - 1]) for k in dims]\n")],

@@ -6,6 +6,7 @@ from autograder.calibration import PCA_AE_SMOKE
 from autograder.checks import expect
 from autograder.graded.pca_ae.pca_oracle import (as_float, close, closed_form_curve, curve_values, describe_data,
                                                  fit_parts, pca_problems, spectral_data)
+from autograder.protocol import module_ref
 from autograder.rubric import item
 
 MSE_HINT = "reconstruction_mse is (x - x_hat).pow(2).mean().item(): the MEAN over every element, not a sum."
@@ -51,11 +52,23 @@ def test_mse_is_float(gateway):
            "or float(...).", "reconstruction_mse(torch.rand(4, 5), torch.zeros(4, 5))")
 
 
+MODULE = module_ref("pca_ae")
+PCA_PARTS = ["pca_fit", "pca_encode", "pca_decode", "reconstruction_mse"]  # judged by PCA.1-PCA.3b
+
+
+def error_curve(gateway, x, dims):
+    """``pca_error_curve(x, dims)`` with the grader's pca_fit, pca_encode, pca_decode and reconstruction_mse in
+    place of the submitted ones, so that PCA.3c-e judge the curve's own loop (a submission that computes
+    the curve without calling them is judged on its own code)."""
+    return gateway.trusted("autograder.stand_ins:call", MODULE, "pca_error_curve", PCA_PARTS, x, dims,
+                           label="pca_error_curve")
+
+
 @item("PCA.3c", 7)
 def test_curve_digits(gateway, digits):
     """pca_error_curve on the digits equals the Eckart-Young closed form for k = 1, 2, 4, 8, 16"""
     x = digits["x_test"]
-    got = curve_values(gateway.call("pca_ae.pca_error_curve", x, DIGITS_DIMS), DIGITS_DIMS,
+    got = curve_values(error_curve(gateway, x, DIGITS_DIMS), DIGITS_DIMS,
                        f"pca_error_curve(x_test, {DIGITS_DIMS})")
     expected = closed_form_curve(x, DIGITS_DIMS)
     expect(all(close(g, e) for g, e in zip(got, expected)), f"pca_error_curve(x_test, {DIGITS_DIMS})",
@@ -69,7 +82,7 @@ def test_curve_random(gateway, problem):
     n, d, _, seed = problem
     x = spectral_data(n, d, seed)
     dims = list(range(1, min(n - 1, d) + 1))
-    got = curve_values(gateway.call("pca_ae.pca_error_curve", x, dims), dims, f"pca_error_curve(x, {dims})")
+    got = curve_values(error_curve(gateway, x, dims), dims, f"pca_error_curve(x, {dims})")
     expected = closed_form_curve(x, dims)
     expect(all(close(g, e) for g, e in zip(got, expected)), f"pca_error_curve(x, {dims})", fmt(expected), fmt(got),
            CURVE_HINT, describe_data(n, d, seed, f"dims = {dims}"))
@@ -80,7 +93,7 @@ def test_curve_shape(gateway):
     """pca_error_curve never increases with k, reaches 0 at full rank, and follows the order of dims"""
     x = spectral_data(12, 6, seed=41)  # rank 6 once centred
     dims = [1, 2, 3, 4, 5, 6]
-    got = curve_values(gateway.call("pca_ae.pca_error_curve", x, dims), dims, f"pca_error_curve(x, {dims})")
+    got = curve_values(error_curve(gateway, x, dims), dims, f"pca_error_curve(x, {dims})")
     repro = "x = <(12, 6) float32 data of rank 6 around a nonzero mean>"
     expect(all(b <= a + 1e-7 for a, b in zip(got, got[1:])), f"pca_error_curve(x, {dims})",
            "a non-increasing list (more components never reconstruct worse)", fmt(got),
@@ -89,7 +102,7 @@ def test_curve_shape(gateway):
            f"{got[-1]:.3g}", "With all directions kept, decode(encode(x)) is x itself: check the mean. " + CURVE_HINT,
            repro)
     for dims in ([5, 1, 3], [2, 2]):
-        got = curve_values(gateway.call("pca_ae.pca_error_curve", x, dims), dims, f"pca_error_curve(x, {dims})")
+        got = curve_values(error_curve(gateway, x, dims), dims, f"pca_error_curve(x, {dims})")
         expected = closed_form_curve(x, dims)
         expect(all(close(g, e) for g, e in zip(got, expected)), f"pca_error_curve(x, {dims})", fmt(expected),
                fmt(got), "dims may come in any order (and repeat): fit once with max(dims) components, then "
