@@ -30,6 +30,8 @@ def _copy_packages(out: Path, *, hidden: bool) -> None:
     shutil.copytree(ROOT / "course", out / "course", ignore=IGNORE)
 
     left_out = set() if hidden else set(hidden_files(ROOT / "autograder" / "graded"))  # by their markers
+    if not hidden:
+        left_out.add(ROOT / "autograder" / "stand_ins.py")  # grading only: the grader's versions are TODO answers
 
     def ignore(folder, names):
         return set(IGNORE(folder, names)) | {n for n in names if Path(folder) / n in left_out}

@@ -5,15 +5,17 @@ judges one function at a time: ``loss_function`` with the grader's losses in pla
 and ``kl_loss``, pca_ae's ``pca_error_curve`` with the grader's PCA and MSE. A slip
 in a callee then costs the callee's items only.
 
-    gateway.trusted("autograder.stand_ins:call", model, "loss_function",
-                    ["reconstruction_loss", "kl_divergence"], recon_x, x, mu, logvar)
+    gateway.with_stand_ins(model, "loss_function", ["reconstruction_loss", "kl_divergence"],
+                           recon_x, x, mu, logvar)
 
 For the length of the call each named function is replaced where the submission looks it up: a
 function of the submitted module in the module's namespace, a method on the object itself. A
 submission that computes the callee's work inline is judged on its own code, as before.
 
 Which side: runs in the worker, like ``probes.py``; it only ever removes a callee's influence, and the
-parent judges the returned values with its own oracles.
+parent judges the returned values with its own oracles. Grading only: the student release leaves this
+file out (its functions are TODO answers), and ``Gateway.with_stand_ins`` then calls the submission's
+own functions.
 """
 from __future__ import annotations
 

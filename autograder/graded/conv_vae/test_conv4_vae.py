@@ -116,7 +116,7 @@ METHODS = ["gaussian", "r_loss", "kl_loss"]  # judged by CONV.4a-f; the grader's
 def forward(gateway, vae, x, seed: int):
     """``vae.forward(x)`` under ``seed`` with the grader's gaussian, r_loss and kl_loss in place of the
     submitted ones, so that CONV.4g-h judge forward's own composition and what it stores."""
-    return gateway.trusted("autograder.stand_ins:call", vae, "forward", METHODS, x, seed=seed, label="VAE.forward")
+    return gateway.with_stand_ins(vae, "forward", METHODS, x, seed=seed, label="VAE.forward")
 
 
 @item("CONV.4g", 5)

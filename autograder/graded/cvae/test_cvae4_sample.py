@@ -18,7 +18,7 @@ READ_GAIN = 0.25  # decoder output pixel j = sigmoid(READ_GAIN * u_j) for u = th
 def sample(gateway, model, labels, seed: int = 0):
     """``model.sample(labels)`` under ``seed`` with the grader's one_hot in place of the submitted one (CVAE.1
     judges that), so that these items judge sample itself."""
-    return gateway.trusted("autograder.stand_ins:call", model, "sample", ["one_hot"], labels, seed=seed,
+    return gateway.with_stand_ins(model, "sample", ["one_hot"], labels, seed=seed,
                            label="CVAE().sample")
 
 

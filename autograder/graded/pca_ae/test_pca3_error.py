@@ -60,7 +60,7 @@ def error_curve(gateway, x, dims):
     """``pca_error_curve(x, dims)`` with the grader's pca_fit, pca_encode, pca_decode and reconstruction_mse in
     place of the submitted ones, so that PCA.3c-e judge the curve's own loop (a submission that computes
     the curve without calling them is judged on its own code)."""
-    return gateway.trusted("autograder.stand_ins:call", MODULE, "pca_error_curve", PCA_PARTS, x, dims,
+    return gateway.with_stand_ins(MODULE, "pca_error_curve", PCA_PARTS, x, dims,
                            label="pca_error_curve")
 
 

@@ -103,17 +103,17 @@ def test_loss_function(gateway):
     gen = torch.Generator().manual_seed(5)
     mu, logvar = torch.randn(16, 2, generator=gen), torch.randn(16, 2, generator=gen)
     vae = gateway.new("vae.Autoencoder", "vae")
-    got = expect_tensor(gateway.trusted("autograder.stand_ins:call", vae, "loss_function", LOSSES, P, X_BINARY, mu,
+    got = expect_tensor(gateway.with_stand_ins(vae, "loss_function", LOSSES, P, X_BINARY, mu,
                                         logvar, label="Autoencoder('vae').loss_function"),
                         "Autoencoder('vae').loss_function", ())
     expected = oracles.bernoulli_nll(P, X_BINARY) + oracles.gaussian_kl(mu, logvar)
     assert_close(got, expected, "Autoencoder('vae').loss_function(recon_x, x, mu, logvar)",
                  "For 'vae' return reconstruction_loss(recon_x, x) + kl_divergence(mu, logvar), both sums. "
-                 "This item runs your loss_function with the grader's reconstruction_loss and kl_divergence in "
-                 "place of yours (B.1a-B.1e judge those), so what it finds is in loss_function itself.")
+                 "Where the grader has its own reconstruction_loss and kl_divergence (on Gradescope) they stand in "
+                 "for yours, so what this item finds is in loss_function itself; elsewhere fix B.1a-B.1e first.")
     ae = gateway.new("vae.Autoencoder", "ae")
     for args in ((P, X_BINARY), (P, X_BINARY, mu, logvar)):
-        got = expect_tensor(gateway.trusted("autograder.stand_ins:call", ae, "loss_function", LOSSES, *args,
+        got = expect_tensor(gateway.with_stand_ins(ae, "loss_function", LOSSES, *args,
                                             label="Autoencoder('ae').loss_function"),
                             "Autoencoder('ae').loss_function", ())
         assert_close(got, oracles.bernoulli_nll(P, X_BINARY),

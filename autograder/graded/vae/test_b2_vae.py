@@ -67,7 +67,7 @@ def test_forward_samples(gateway, vae):
 def forward(gateway, vae, seed: int):
     """``vae.forward(X)`` under ``seed`` with the grader's reparameterize in place of the submitted one (B.2b-B.2d
     judge that), so that B.2e judges forward's own composition."""
-    return gateway.trusted("autograder.stand_ins:call", vae, "forward", ["reparameterize"], X, seed=seed,
+    return gateway.with_stand_ins(vae, "forward", ["reparameterize"], X, seed=seed,
                            label="Autoencoder('vae').forward")
 
 
