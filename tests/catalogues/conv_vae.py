@@ -62,10 +62,10 @@ BUGS = [
     v("decoder_fixed_channels", [(DEC_INIT, DEC_INIT.replace("self.c2 = c2\n", "self.c2 = c2 = 32\n"))],
       {"CONV.3b"}),
     # the VAE's losses, sampling, forward and backward
-    v("kl_mean", [(KL, KL.replace("torch.sum", "torch.mean"))], {"CONV.4a"}),
+    v("kl_mean", [(KL, KL.replace("torch.sum", "torch.mean"))], {"CONV.4a"}, FORWARD_ITEMS),
     v("kl_sigma_as_logvar", [(KL, "return 0.5 * torch.sum(mu.pow(2) + sigma.exp() - 1 - sigma)")],
-      {"CONV.4a", "CONV.4b"}),
-    v("r_loss_mean", [(R_LOSS, R_LOSS.replace('"sum"', '"mean"'))], {"CONV.4c"}),
+      {"CONV.4a", "CONV.4b"}, FORWARD_ITEMS),
+    v("r_loss_mean", [(R_LOSS, R_LOSS.replace('"sum"', '"mean"'))], {"CONV.4c"}, FORWARD_ITEMS),
     v("r_loss_unclamped", [(R_LOSS, "return -(x * torch.log(x_hat) + (1 - x) * torch.log(1 - x_hat)).sum()")],
       {"CONV.4d"}),
     v("gaussian_sigma_squared", [(GAUSS, "return mu + sigma ** 2 * torch.randn_like(sigma)")], {"CONV.4e", "CONV.4f"}),
