@@ -16,7 +16,7 @@ import pytest
 from autograder import isolation
 from autograder.plugin import ScoreCollector
 from autograder.report import Report, harness_failure
-from autograder.rubric import declared_items, hidden_files, selected_items
+from autograder.rubric import hidden_files, item_ids, selected_items
 from autograder.threads import one_thread
 from autograder.submission import materialize
 from course import registry
@@ -56,11 +56,11 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
         public_only = not hidden_files(GRADED)  # a student release holds no hidden item
         report = Report(public_only=public_only)
         layers: set[str] | None = None  # the layers every worker of every suite had
-        files = [p for name in assignments for p in sorted((GRADED / name).glob("test_*.py"))]
-        select = selected_items(keyword, files)
+        ids = {name: item_ids(GRADED / name) for name in assignments}  # read from the files, not imported
+        every_id = [i for name in assignments for i in ids[name]]
+        select = selected_items(keyword, every_id)
         if select is not None:  # only the assignments the selected items belong to
-            assignments = [a for a in assignments if any(i in select for p in (GRADED / a).glob("test_*.py")
-                                                         for i, _, _ in declared_items(p))]
+            assignments = [a for a in assignments if select & set(ids[a])]
         with one_thread():  # the oracles' small linear algebra
             for name in assignments:  # one pytest session (and one worker) per assignment
                 items, output, got = _run_suite(GRADED / name, folder, public_only, progress, keyword, name, select)
@@ -68,7 +68,7 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
                 report.output += output
                 layers = got if layers is None else layers if got is None else layers & got
         if keyword and not any(i.assignment != "harness" for i in report.items):
-            raise NothingSelected(keyword, [i for p in files for i, _, _ in declared_items(p)])
+            raise NothingSelected(keyword, every_id)
         report.assignments = [a for a in assignments]
         report.isolation = isolation.label(layers) if layers is not None else ""
         report.seconds = time.monotonic() - started

@@ -57,8 +57,11 @@ class ScoreCollector:
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items):
         if self.select is not None:
-            keep = [it for it in items if (m := it.get_closest_marker("rubric")) and m.kwargs["id"] in self.select]
-            config.hook.pytest_deselected(items=[it for it in items if it not in keep])
+            keep, drop = [], []
+            for it in items:
+                mark = it.get_closest_marker("rubric")
+                (keep if mark is not None and mark.kwargs["id"] in self.select else drop).append(it)
+            config.hook.pytest_deselected(items=drop)
             items[:] = keep
         for it in items:
             mark = it.get_closest_marker("rubric")

@@ -70,12 +70,16 @@ def names_item(token: str, item_id: str) -> bool:
     return token[-1].isdigit() and item_id.startswith(token) and item_id[len(token):].isalpha()
 
 
-def selected_items(keyword: str | None, paths) -> set[str] | None:
+def item_ids(folder) -> list[str]:
+    """The ids of every item declared in a graded folder's ``test_*.py`` files, in file order."""
+    return [item_id for path in sorted(Path(folder).glob("test_*.py")) for item_id, _, _ in declared_items(path)]
+
+
+def selected_items(keyword: str | None, ids: list[str]) -> set[str] | None:
     """The item ids that ``keyword`` names when it is a list of ids or parts ("B.1c", "B.1 C.a", "CVAE.2a,CVAE.4"),
-    each naming at least one item of the graded files ``paths``; None when it is something else (a pytest
-    ``-k`` expression over test names)."""
+    each naming at least one of ``ids``; None when it is something else (a pytest ``-k`` expression over
+    test names)."""
     tokens = [t for t in re.split(r"[\s,]+", keyword or "") if t]
-    ids = [item_id for path in paths for item_id, _, _ in declared_items(path)]
     if not tokens or not all(ID_SHAPE.match(t) and any(names_item(t, i) for i in ids) for t in tokens):
         return None
     return {i for i in ids if any(names_item(t, i) for t in tokens)}

@@ -43,7 +43,7 @@ def train(model, assignment: str, *, epochs: int, batch_size: int, lr: float, se
     """
     seed = torch.initial_seed() if seed is None else seed
     train_set, test_set = data if data is not None else (digits(assignment, True), digits(assignment, False))
-    history = fit(model, registry.get(assignment).grader_loss, train_set, test_set, epochs=epochs, batch_size=batch_size,
-                  lr=lr, seed=seed, device=torch.device("cpu"), progress=False)
+    history = fit(model, registry.get(assignment).grader_loss, train_set, test_set, epochs=epochs,
+                  batch_size=batch_size, lr=lr, seed=seed, device=torch.device("cpu"), progress=False)
     model.eval()
     return {"train_loss": list(history.train_loss), "test_loss": list(history.test_loss)}
