@@ -6,12 +6,14 @@
 The hand-out holds the stubs, the trusted course code, the public graded items
 and the students' README; never solutions/, hidden items or the project's own
 tests. The Gradescope bundle holds the whole grader (hidden items included)
-and the course code, never solutions/.
+and the course code, never solutions/; each bundle gets a fresh held-out seed
+(``autograder.hidden``), which the hand-out never holds.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import shlex
 import shutil
 import stat
@@ -19,6 +21,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from autograder.hidden import SEED_FILE
 from autograder.report import failed_results
 from autograder.rubric import hidden_files
 
@@ -32,6 +35,7 @@ def _copy_packages(out: Path, *, hidden: bool) -> None:
     left_out = set() if hidden else set(hidden_files(ROOT / "autograder" / "graded"))  # by their markers
     if not hidden:
         left_out.add(ROOT / "autograder" / "stand_ins.py")  # grading only: the grader's versions are TODO answers
+        left_out.add(SEED_FILE)  # no held-out seed, so no twins: they run on Gradescope only
 
     def ignore(folder, names):
         return set(IGNORE(folder, names)) | {n for n in names if Path(folder) / n in left_out}
@@ -103,8 +107,10 @@ def gradescope(zip_path: Path) -> Path:
             zf.writestr(info, text)
         for package in ("autograder", "course"):
             for path in sorted((ROOT / package).rglob("*")):
-                if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc" and path != SEED_FILE:
                     zf.write(path, path.relative_to(ROOT).as_posix())
+        # this bundle's own held-out seed: the twins' inputs, known to no one outside it
+        zf.writestr(SEED_FILE.relative_to(ROOT).as_posix(), f"{secrets.randbits(62)}\n")
         zf.write(ROOT / "pyproject.toml", "pyproject.toml")
         zf.write(ROOT / "README.md", "README.md")
     return zip_path

@@ -12,8 +12,9 @@ import time
 import pytest
 
 from autograder.errors import SubmissionError
+from autograder.hidden import is_twin, public_of, twin_message
 from autograder.report import ItemResult, Report, harness_failure, render_text
-from autograder.rubric import assignment_of
+from autograder.rubric import assignment_of, identity
 
 
 def failure_message(excinfo, held_out: bool = False) -> str:
@@ -33,6 +34,12 @@ def failure_message(excinfo, held_out: bool = False) -> str:
     if notes and "Falsifying example" in notes:
         text += "\nReproduce with: " + " ".join(line.strip() for line in notes.splitlines() if line.strip())[:600]
     return text
+
+
+def _identity(item, mark) -> tuple[str, float, str]:
+    """(id, points, visibility) of a collected item: a public run, or a twin (``draw`` = "twin")."""
+    callspec = getattr(item, "callspec", None)
+    return identity(mark, callspec is not None and callspec.params.get("draw") == "twin")
 
 
 class ScoreCollector:
@@ -60,7 +67,7 @@ class ScoreCollector:
             keep, drop = [], []
             for it in items:
                 mark = it.get_closest_marker("rubric")
-                (keep if mark is not None and mark.kwargs["id"] in self.select else drop).append(it)
+                (keep if mark is not None and _identity(it, mark)[0] in self.select else drop).append(it)
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
         for it in items:
@@ -68,10 +75,11 @@ class ScoreCollector:
             if mark is None:
                 continue
             title = (it.function.__doc__ or it.name).strip().splitlines()[0]
+            item_id, points, visibility = _identity(it, mark)
             self.results[it.nodeid] = ItemResult(
-                assignment=assignment_of(it.path), item_id=mark.kwargs["id"], title=title,
-                points=float(mark.kwargs["points"]), earned=0.0, message="not run",
-                visibility=mark.kwargs.get("visibility", "visible"))
+                assignment=assignment_of(it.path), item_id=item_id,
+                title=title + (" (held-out inputs)" if is_twin(item_id) else ""),
+                points=float(points), earned=0.0, message="not run", visibility=visibility)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -89,6 +97,14 @@ class ScoreCollector:
             result.earned = 0.0
             if call.excinfo is not None and not result.message:
                 result.message = failure_message(call.excinfo, held_out=result.visibility != "visible")
+                if is_twin(result.item_id) and not isinstance(call.excinfo.value, SubmissionError):
+                    result.message = self._twin_message(result)
+
+    def _twin_message(self, twin: ItemResult) -> str:
+        public_id = public_of(twin.item_id)
+        public = [r for r in self.results.values() if r.item_id == public_id and r.assignment == twin.assignment]
+        passed = public[0].passed if public and public[0].message != "not run" else None
+        return twin_message(public_id, passed)
 
     def pytest_runtest_logfinish(self, nodeid, location):
         if self.progress is not None and nodeid in self.results:

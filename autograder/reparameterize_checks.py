@@ -1,5 +1,8 @@
 """The checks of ``reparameterize(mu, logvar)`` shared by vae.py's and cvae.py's items: exact float64
-gradients, the distribution of the draws (Kolmogorov-Smirnov), fresh noise on every call."""
+gradients, the distribution of the draws (Kolmogorov-Smirnov), fresh noise on every call.
+
+Each takes the item's ``draw`` (``hidden.Draw``): the published inputs on a public run, held-out ones on
+its twin."""
 from __future__ import annotations
 
 import torch
@@ -10,12 +13,12 @@ from autograder.checks import assert_close, expect, expect_tensor
 REPARAM_HINT = "z = mu + exp(0.5 * logvar) * eps with eps = torch.randn_like(mu): logvar is log sigma^2."
 
 
-def check_reparameterize_gradients(model, shape: tuple, seed: int = 22) -> None:
+def check_reparameterize_gradients(model, shape: tuple, draw, seed: int = 22) -> None:
     """``model.reparameterize`` has exact float64 gradients: dz/dmu = 1 and dz/dlogvar = (z - mu) / 2."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = draw.generator(seed)
     mu = torch.randn(shape, generator=gen, dtype=torch.float64)
     logvar = torch.randn(shape, generator=gen, dtype=torch.float64)
-    out = model.call("reparameterize", mu, logvar, seed=3, grad={"wrt": [0, 1]})
+    out = model.call("reparameterize", mu, logvar, seed=draw.seed(3), grad={"wrt": [0, 1]})
     z, (d_mu, d_logvar) = out["value"], out["grads"]
     expect_tensor(z, "reparameterize(mu, logvar)", shape)
     expect(d_mu is not None and d_logvar is not None, "gradients of z w.r.t. mu and logvar", "both present",
@@ -25,21 +28,30 @@ def check_reparameterize_gradients(model, shape: tuple, seed: int = 22) -> None:
     assert_close(d_logvar, (z - mu) / 2, "dz/dlogvar against (z - mu) / 2", REPARAM_HINT)
 
 
-def check_reparameterize_distribution(model, code: int, draws: int, p_min: float, seed: int) -> None:
-    """``model.reparameterize`` draws z ~ N(mu, exp(logvar)): a Kolmogorov-Smirnov test of ``draws`` values."""
-    mu = torch.full((draws // code, code), 1.5)
-    logvar = torch.full((draws // code, code), float(torch.log(torch.tensor(0.25))))
-    z = expect_tensor(model.reparameterize(mu, logvar, seed=seed), "reparameterize(mu, logvar)", tuple(mu.shape))
-    result = stats.kstest(((z - 1.5) / 0.5).flatten().double().numpy(), "norm")
-    expect(result.pvalue > p_min, f"distribution of {mu.numel():,} draws with mu = 1.5, sigma = 0.5",
-           f"N(1.5, 0.25): KS p-value > {p_min}",
+def check_reparameterize_distribution(model, code: int, draws: int, p_min: float, seed: int, draw) -> None:
+    """``model.reparameterize`` draws z ~ N(mu, exp(logvar)): a Kolmogorov-Smirnov test of ``draws`` values
+    (mu = 1.5, sigma = 0.5 published; held out: mu in (-3, 3), sigma in (0.2, 2))."""
+    m, s = 1.5, 0.5
+    if draw.held_out:
+        gen = draw.generator(seed)
+        m, s = float(6 * torch.rand(1, generator=gen) - 3), float(0.2 + 1.8 * torch.rand(1, generator=gen))
+    mu = torch.full((draws // code, code), m)
+    logvar = torch.full((draws // code, code), 2 * float(torch.log(torch.tensor(s))))
+    z = expect_tensor(model.reparameterize(mu, logvar, seed=draw.seed(seed)), "reparameterize(mu, logvar)",
+                      tuple(mu.shape))
+    result = stats.kstest(((z - m) / s).flatten().double().numpy(), "norm")
+    expect(result.pvalue > p_min, f"distribution of {mu.numel():,} draws with mu = {m:g}, sigma = {s:g}",
+           f"N({m:g}, {s * s:g}): KS p-value > {p_min}",
            f"p = {result.pvalue:.2g}; sample mean {float(z.mean()):.3f}, std {float(z.std()):.3f}", REPARAM_HINT,
            f"model.reparameterize(torch.full({tuple(mu.shape)}, 1.5), torch.full({tuple(mu.shape)}, math.log(0.25)))")
 
 
-def check_reparameterize_noise(gateway, model, code: int) -> None:
+def check_reparameterize_noise(gateway, model, code: int, draw) -> None:
     """``model.reparameterize`` draws fresh noise on every call and repeats under torch.manual_seed."""
     mu, logvar = torch.zeros(8, code), torch.zeros(8, code)
+    if draw.held_out:
+        gen = draw.generator(0)
+        mu, logvar = torch.randn(8, code, generator=gen), torch.randn(8, code, generator=gen)
     first, second = gateway.trusted("autograder.probes:call_twice", model, "reparameterize", mu, logvar)
     expect_tensor(first, "reparameterize(mu, logvar)", tuple(mu.shape))
     expect(not torch.equal(first, second), "two calls of reparameterize in a row", "different samples",

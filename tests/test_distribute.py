@@ -42,8 +42,9 @@ def test_release_has_no_solution_and_no_hidden_item(tmp_path):
     assert (out / "docs" / "contract.md").read_text() == (ROOT / "docs" / "contract.md").read_text()
     assert not (out / "solutions").exists() and not (out / "tests").exists()
     assert not list(out.rglob("*_hidden.py"))
-    shipped = [i for f in (out / "autograder" / "graded").glob("*/test_*.py") for i in declared_items(f)]
+    shipped = [i for f in (out / "autograder" / "graded").glob("*/test_*.py") for i in declared_items(f, twins=False)]
     assert shipped and all(visibility == "visible" for _, _, visibility in shipped)
+    assert not (out / "autograder" / "graded" / "held_out_seed").exists()  # so no twins: their seed is secret
     text = all_text(out)
     bodies = solution_bodies()
     assert len(bodies) >= 10

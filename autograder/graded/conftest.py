@@ -8,11 +8,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import hypothesis
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from autograder.errors import SubmissionError
 from autograder.gateway import Gateway
+from autograder.hidden import Draw, secret_seed
 from autograder.limits import Limits
 from autograder.plugin import ScoreCollector
 from autograder.rubric import assignment_of
@@ -57,6 +59,32 @@ def gateway(submission_dir, pytestconfig):
         collector.gateways.append(gw)
     yield gw
     gw.close()
+
+
+def pytest_generate_tests(metafunc):
+    """An item with held-out points runs twice where a held-out seed exists: on its published inputs, then
+    as its hidden twin on inputs drawn from the seed (``autograder.hidden``)."""
+    mark = metafunc.definition.get_closest_marker("rubric")
+    if mark is None or not mark.kwargs.get("held_out"):
+        return
+    if "draw" not in metafunc.fixturenames:
+        raise TypeError(f"{metafunc.function.__name__} has held-out points but draws no input through the "
+                        "'draw' fixture, so its twin would repeat the published inputs")
+    runs = ["published", "twin"] if secret_seed() is not None else ["published"]
+    metafunc.parametrize("draw", runs, indirect=True)
+
+
+@pytest.fixture
+def draw(request):
+    """The item's source of inputs (``hidden.Draw``): published seeds on a public run; seeds derived from
+    the held-out seed on a twin or a hidden item. A hypothesis item's examples follow the same rule."""
+    mark = request.node.get_closest_marker("rubric")
+    held = getattr(request, "param", "published") == "twin" or mark.kwargs.get("visibility") == "hidden"
+    source = Draw(mark.kwargs["id"], secret_seed() if held else None)
+    if source.held_out and hasattr(request.function, "hypothesis"):  # a @given item: its examples too
+        hypothesis.seed(source.seed(0))(request.function)
+        request.addfinalizer(lambda: hypothesis.seed(None)(request.function))
+    return source
 
 
 @pytest.fixture(autouse=True)

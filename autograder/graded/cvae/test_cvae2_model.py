@@ -103,22 +103,22 @@ def test_decoder_uses_label(recognised, model):
            f"largest change {gap:.2g}", "p(x | z, y) must depend on y: concatenate y, not zeros, with z.", DEC)
 
 
-@item("CVAE.2f", 5)
-def test_reparameterize_gradients(gateway, model):
+@item("CVAE.2f", 5, held_out=2)
+def test_reparameterize_gradients(gateway, model, draw):
     """reparameterize has exact gradients: dz/dmu = 1, dz/dlogvar = (z - mu) / 2 (float64)"""
-    check_reparameterize_gradients(model, (64, CODE))
+    check_reparameterize_gradients(model, (64, CODE), draw)
 
 
-@item("CVAE.2g", 4)
-def test_reparameterize_distribution(gateway, model):
+@item("CVAE.2g", 4, held_out=1)
+def test_reparameterize_distribution(gateway, model, draw):
     """reparameterize draws z ~ N(mu, exp(logvar)) (Kolmogorov-Smirnov test)"""
-    check_reparameterize_distribution(model, CODE, KS_TEST["draws"], KS_TEST["p_min"], KS_TEST["seed"])
+    check_reparameterize_distribution(model, CODE, KS_TEST["draws"], KS_TEST["p_min"], KS_TEST["seed"], draw)
 
 
-@item("CVAE.2h", 3)
-def test_reparameterize_noise(gateway, model):
+@item("CVAE.2h", 3, held_out=1)
+def test_reparameterize_noise(gateway, model, draw):
     """reparameterize draws fresh noise on every call and repeats under torch.manual_seed"""
-    check_reparameterize_noise(gateway, model, CODE)
+    check_reparameterize_noise(gateway, model, CODE, draw)
 
 
 @item("CVAE.2i", 4)

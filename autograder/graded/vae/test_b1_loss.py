@@ -9,19 +9,24 @@ from autograder.checks import assert_close, expect, expect_tensor, repro_tensor
 from autograder.rubric import item
 from autograder.strategies import gaussian_params
 
-GEN = torch.Generator().manual_seed(3)
-P = torch.rand(16, 784, generator=GEN) * 0.98 + 0.01               # decoder means in (0.01, 0.99)
-X_BINARY = (torch.rand(16, 784, generator=GEN) < 0.3).float()      # binarized pixels
-X_GREY = torch.rand(16, 784, generator=GEN)                        # grey pixels, as in MNIST
+
+
+def bernoulli_inputs(draw):
+    """(p, x_binary, x_grey), each (16, 784): decoder means in (0.01, 0.99), binarized and grey pixels."""
+    gen = draw.generator(3)
+    p = torch.rand(16, 784, generator=gen) * 0.98 + 0.01
+    return p, (torch.rand(16, 784, generator=gen) < 0.3).float(), torch.rand(16, 784, generator=gen)
+
 BCE_HINT = ("reconstruction_loss(recon_x, x) is -sum[x log recon_x + (1 - x) log(1 - recon_x)]: "
             "prediction first, target second, summed (not averaged) over batch and pixels.")
 KL_HINT = ("Per dimension KL = 0.5 * (mu^2 + exp(logvar) - 1 - logvar); logvar is log sigma^2, "
            "so sigma^2 = exp(logvar). Sum over batch and dimensions.")
 
 
-@item("B.1a", 6)
-def test_reconstruction_loss(gateway):
+@item("B.1a", 6, held_out=2)
+def test_reconstruction_loss(gateway, draw):
     """reconstruction_loss equals -sum log Bernoulli(x; p) and F.binary_cross_entropy(sum)"""
+    P, X_BINARY, X_GREY = bernoulli_inputs(draw)
     for name, x in (("binary", X_BINARY), ("grey", X_GREY)):
         got = expect_tensor(gateway.call("vae.reconstruction_loss", P, x), "reconstruction_loss", (),
                             "The loss is a 0-d tensor: sum over batch and pixels.")
@@ -32,11 +37,23 @@ def test_reconstruction_loss(gateway):
                      "p = 0.01 + 0.98 * torch.rand(16, 784); x = (torch.rand(16, 784) < 0.3).float()")
 
 
-@item("B.1b", 3)
-def test_reconstruction_loss_finite(gateway):
+def saturated_inputs(draw):
+    """(p, x) of shape (1, 6) or more: p exactly 0 or 1 where x agrees and where it does not, and inside."""
+    if not draw.held_out:
+        return torch.tensor([[0.0, 1.0, 0.0, 1.0, 0.5, 0.25]]), torch.tensor([[0.0, 1.0, 1.0, 0.0, 1.0, 0.0]])
+    gen = draw.generator(0)
+    p, x = torch.rand(3, 20, generator=gen), (torch.rand(3, 20, generator=gen) < 0.5).float()
+    ends = torch.rand(3, 20, generator=gen) < 0.5
+    p[ends] = (torch.rand(3, 20, generator=gen)[ends] < 0.5).float()
+    p[0, :4], x[0, :4] = torch.tensor([0.0, 1.0, 0.0, 1.0]), torch.tensor([0.0, 1.0, 1.0, 0.0])  # every case
+    return p, x
+
+
+@item("B.1b", 3, held_out=1)
+def test_reconstruction_loss_finite(gateway, draw):
     """reconstruction_loss stays finite when a probability is exactly 0 or 1"""
-    p = torch.tensor([[0.0, 1.0, 0.0, 1.0, 0.5, 0.25]])
-    x = torch.tensor([[0.0, 1.0, 1.0, 0.0, 1.0, 0.0]])
+    p, x = saturated_inputs(draw)
+    P, X_BINARY, _ = bernoulli_inputs(draw)
     interior = gateway.call("vae.reconstruction_loss", P, X_BINARY)
     assert_close(interior, oracles.bernoulli_nll(P, X_BINARY), "reconstruction_loss on ordinary inputs", BCE_HINT)
     got = expect_tensor(gateway.call("vae.reconstruction_loss", p, x), "reconstruction_loss at p in {0, 1}", ())
@@ -45,9 +62,9 @@ def test_reconstruction_loss_finite(gateway):
            f"p = {repro_tensor(p)}; x = {repro_tensor(x)}")
 
 
-@item("B.1c", 4)
+@item("B.1c", 4, held_out=1)
 @given(gaussian_params())
-def test_kl_closed_form(gateway, params):
+def test_kl_closed_form(gateway, draw, params):
     """kl_divergence equals torch.distributions' KL, summed over batch and dimensions"""
     mu, logvar = params
     got = expect_tensor(gateway.call("vae.kl_divergence", mu, logvar), "kl_divergence(mu, logvar)", (),
@@ -56,15 +73,15 @@ def test_kl_closed_form(gateway, params):
                  f"mu = {repro_tensor(mu)}; logvar = {repro_tensor(logvar)}")
 
 
-@item("B.1d", 3)
-def test_kl_monte_carlo(gateway):
+@item("B.1d", 3, held_out=1)
+def test_kl_monte_carlo(gateway, draw):
     """kl_divergence agrees with a seeded Monte Carlo estimate of E_q[log q(z) - log p(z)]"""
     cfg = KL_MONTE_CARLO
-    gen = torch.Generator().manual_seed(cfg["seed"])
+    gen = draw.generator(cfg["seed"])
     mu = torch.randn(4, 2, generator=gen)
     logvar = torch.randn(4, 2, generator=gen) - 0.5
     got = float(expect_tensor(gateway.call("vae.kl_divergence", mu, logvar), "kl_divergence(mu, logvar)", ()))
-    mean, stderr = oracles.gaussian_kl_monte_carlo(mu, logvar, cfg["samples"], cfg["seed"])
+    mean, stderr = oracles.gaussian_kl_monte_carlo(mu, logvar, cfg["samples"], draw.seed(cfg["seed"]))
     z = abs(got - float(mean)) / float(stderr)
     expect(z < cfg["z_max"], "kl_divergence against a Monte Carlo estimate with "
            f"{cfg['samples']:,} samples", f"{float(mean):.4f} +- {cfg['z_max']} x {float(stderr):.4f}",
@@ -72,9 +89,9 @@ def test_kl_monte_carlo(gateway):
            f"mu = {repro_tensor(mu)}; logvar = {repro_tensor(logvar)}")
 
 
-@item("B.1e", 3)
+@item("B.1e", 3, held_out=1)
 @given(gaussian_params(max_batch=4, max_dim=4))
-def test_kl_properties(gateway, params):
+def test_kl_properties(gateway, draw, params):
     """kl_divergence is non-negative, zero only at N(0, I), additive over batch and dimensions"""
     mu, logvar = params
     repro = f"mu = {repro_tensor(mu)}; logvar = {repro_tensor(logvar)}"
@@ -97,10 +114,11 @@ def test_kl_properties(gateway, params):
 LOSSES = ["reconstruction_loss", "kl_divergence"]  # loss_function's callees: the grader's own stand in for them
 
 
-@item("B.1f", 4)
-def test_loss_function(gateway):
+@item("B.1f", 4, held_out=1)
+def test_loss_function(gateway, draw):
     """loss_function: 'vae' adds the KL to the reconstruction term, 'ae' is reconstruction only"""
-    gen = torch.Generator().manual_seed(5)
+    P, X_BINARY, _ = bernoulli_inputs(draw)
+    gen = draw.generator(5)
     mu, logvar = torch.randn(16, 2, generator=gen), torch.randn(16, 2, generator=gen)
     vae = gateway.new("vae.Autoencoder", "vae")
     got = expect_tensor(gateway.with_stand_ins(vae, "loss_function", LOSSES, P, X_BINARY, mu,

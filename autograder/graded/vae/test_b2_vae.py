@@ -11,8 +11,6 @@ from autograder.reparameterize_checks import (
 )
 from autograder.rubric import item
 
-X = torch.rand(32, 784, generator=torch.Generator().manual_seed(21))
-
 
 @item("B.2a", 2)
 def test_vae_head(recognised):
@@ -27,28 +25,29 @@ def test_vae_head(recognised):
            "No activation on mu or logvar: logvar must reach any real number, mu must match the N(0, I) prior.")
 
 
-@item("B.2b", 5)
-def test_reparameterize_gradients(gateway, vae):
+@item("B.2b", 5, held_out=2)
+def test_reparameterize_gradients(gateway, vae, draw):
     """reparameterize has exact gradients: dz/dmu = 1, dz/dlogvar = (z - mu) / 2 (float64)"""
-    check_reparameterize_gradients(vae, (64, 2))
+    check_reparameterize_gradients(vae, (64, 2), draw)
 
 
-@item("B.2c", 4)
-def test_reparameterize_distribution(gateway, vae):
+@item("B.2c", 4, held_out=1)
+def test_reparameterize_distribution(gateway, vae, draw):
     """reparameterize draws z ~ N(mu, exp(logvar)) (Kolmogorov-Smirnov test)"""
-    check_reparameterize_distribution(vae, 2, KS_TEST["draws"], KS_TEST["p_min"], KS_TEST["seed"])
+    check_reparameterize_distribution(vae, 2, KS_TEST["draws"], KS_TEST["p_min"], KS_TEST["seed"], draw)
 
 
-@item("B.2d", 3)
-def test_reparameterize_noise(gateway, vae):
+@item("B.2d", 3, held_out=1)
+def test_reparameterize_noise(gateway, vae, draw):
     """reparameterize draws fresh noise on every call and repeats under torch.manual_seed"""
-    check_reparameterize_noise(gateway, vae, 2)
+    check_reparameterize_noise(gateway, vae, 2, draw)
 
 
-@item("B.2e", 4)
-def test_forward_samples(gateway, vae):
+@item("B.2e", 4, held_out=1)
+def test_forward_samples(gateway, vae, draw):
     """VAE forward decodes a sampled z and returns (recon, mu, logvar) from encode"""
-    out = forward(gateway, vae, 1)
+    X = torch.rand(32, 784, generator=draw.generator(21))
+    out = forward(gateway, vae, X, 1)
     expect(isinstance(out, tuple) and len(out) == 3, "Autoencoder('vae').forward(x)", "(recon, mu, logvar)",
            type(out).__name__)
     recon, mu, logvar = out
@@ -60,11 +59,11 @@ def test_forward_samples(gateway, vae):
     gap = float((recon - at_mean).abs().max())
     expect(gap > 1e-5, "recon of forward against decode(mu)", "a reconstruction of a sampled z != mu",
            f"decode(mu) (largest difference {gap:.2g})", "forward must decode z = reparameterize(mu, logvar).")
-    expect(not torch.equal(forward(gateway, vae, 2)[0], recon), "forward under two seeds",
+    expect(not torch.equal(forward(gateway, vae, X, 2)[0], recon), "forward under two seeds",
            "different reconstructions", "identical ones", "Sample a new z on every forward call.")
 
 
-def forward(gateway, vae, seed: int):
+def forward(gateway, vae, X, seed: int):
     """``vae.forward(X)`` under ``seed`` with the grader's reparameterize in place of the submitted one (B.2b-B.2d
     judge that), so that B.2e judges forward's own composition."""
     return gateway.with_stand_ins(vae, "forward", ["reparameterize"], X, seed=seed,

@@ -1,0 +1,119 @@
+"""A memorising submission: right on the inputs the public items send, garbage on any other.
+
+It stands for a student who pasted the printed inputs and expected values into a lookup table: its
+answers equal the reference's on every tensor the public run sent, and are random elsewhere. Built in
+two steps: ``public_inputs`` grades the reference on the public runs of the items that have twins and
+records, in the parent, every tensor the grader sent; ``write`` appends to the reference a wrapper
+around each of its functions and methods that answers from the reference only when every tensor it
+receives is one of those (calls between the submission's own functions run as written).
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import shutil
+from pathlib import Path
+
+import torch
+
+from tests.variants import SOLUTIONS
+
+
+def tensor_key(t) -> str:
+    """A tensor's identity: dtype, shape and bytes (the same in the parent and in the worker)."""
+    t = t.detach().cpu().contiguous()
+    return hashlib.sha256(f"{t.dtype}{tuple(t.shape)}".encode() + t.numpy().tobytes()).hexdigest()[:24]
+
+
+def tensors_in(obj):
+    """Every tensor inside lists, tuples and dicts of ``obj`` (not inside objects)."""
+    if isinstance(obj, torch.Tensor):
+        yield obj
+    elif isinstance(obj, (list, tuple)):
+        for o in obj:
+            yield from tensors_in(o)
+    elif isinstance(obj, dict):
+        for o in obj.values():
+            yield from tensors_in(o)
+
+
+WRAPPER = '''
+
+# ---- memorised: reference answers on the published inputs only --------------------------------
+import functools as _functools
+import hashlib as _hashlib
+
+_GARBAGE = torch.Generator().manual_seed(12345)  # never reseeded by the grader's torch.manual_seed
+_DEPTH = [0]
+
+
+def _garbage(out):
+    if isinstance(out, torch.Tensor) and out.is_floating_point():
+        return torch.rand(out.shape, generator=_GARBAGE, dtype=out.dtype) * 3 + 1
+    if isinstance(out, torch.Tensor):
+        return torch.randint(0, 3, out.shape, generator=_GARBAGE, dtype=out.dtype)
+    if isinstance(out, (tuple, list)):
+        return type(out)(_garbage(o) for o in out)
+    return out
+
+
+def _memorised(fn):
+    @_functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        outer = _DEPTH[0] == 0
+        _DEPTH[0] += 1
+        try:
+            out = fn(*args, **kwargs)
+        finally:
+            _DEPTH[0] -= 1
+        if outer and any(_tensor_key(t) not in _PUBLIC for t in _tensors_in((args, kwargs))):
+            return _garbage(out)
+        return out
+    return wrapper
+
+
+for _name, _obj in list(globals().items()):
+    if getattr(_obj, "__module__", None) != __name__ or _name.startswith("_"):
+        continue
+    if inspect.isfunction(_obj):
+        globals()[_name] = _memorised(_obj)
+    elif inspect.isclass(_obj):
+        for _attr, _method in list(vars(_obj).items()):
+            if inspect.isfunction(_method) and not _attr.startswith("__"):
+                setattr(_obj, _attr, _memorised(_method))
+'''
+
+
+def public_inputs(assignment: str, tmp: Path, monkeypatch) -> set[str]:
+    """Keys of every tensor the grader sends while grading the reference on the public runs of
+    ``assignment``'s items that have twins."""
+    from autograder.api import grade
+    from autograder.gateway import Gateway
+
+    seen: set[str] = set()
+    send = Gateway._send
+
+    def recording(self, message, *args, **kwargs):
+        seen.update(tensor_key(t) for t in tensors_in((message.get("args"), message.get("kwargs"))))
+        return send(self, message, *args, **kwargs)
+
+    folder = tmp / "reference"
+    folder.mkdir(parents=True)
+    shutil.copy(SOLUTIONS / f"{assignment}.py", folder)
+    with monkeypatch.context() as patch:
+        patch.setattr(Gateway, "_send", recording)
+        report = grade(folder, [assignment], keyword="published")
+    assert report.items and all(i.passed for i in report.items), [i.message for i in report.items if not i.passed]
+    return seen
+
+
+def write(assignment: str, public: set[str], folder: Path) -> Path:
+    """The memorising ``<assignment>.py`` in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    helpers = "\n\n".join(inspect.getsource(f) for f in (tensor_key, tensors_in))
+    helpers = helpers.replace("tensor_key(", "_tensor_key(").replace("tensors_in(", "_tensors_in(")
+    text = (SOLUTIONS / f"{assignment}.py").read_text()
+    text += ("\n\nimport hashlib\nimport inspect\nimport torch\n\n" + helpers + f"\n\n_PUBLIC = {sorted(public)!r}\n"
+             "_PUBLIC = set(_PUBLIC)\n" + WRAPPER)
+    (folder / f"{assignment}.py").write_text(text)
+    return folder
