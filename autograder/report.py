@@ -121,10 +121,15 @@ def to_gradescope(report: Report) -> dict:
             tests.append({"name": f"{name}.py {item_id}: {title} (manual review)", "score": 0, "max_score": 0,
                           "status": "passed", "output": "Graded by a person, not by the autograder.",
                           "tags": [name, item_id, "manual"], "visibility": "visible"})
+    shown = [i for i in report.items if i.visibility == "visible" and not _is_bonus(i.assignment)]
+    if len(shown) < len([i for i in report.items if not _is_bonus(i.assignment)]):
+        # hidden items' points stay out of the line students read before grades are published
+        line = (f"Score on the items shown now: {_fmt(sum(i.earned for i in shown))} / "
+                f"{_fmt(sum(i.points for i in shown))}; held-out items appear when grades are published.")
+    else:
+        line = f"{'Public items only. ' if report.public_only else ''}Score {_fmt(report.score)} / {_fmt(report.possible)}."
     out = {"score": report.score, "tests": tests, "execution_time": round(report.seconds, 2),
-           "output": f"{'Public items only. ' if report.public_only else ''}"
-                     f"Score {_fmt(report.score)} / {_fmt(report.possible)}. Isolation: {report.isolation}.",
-           "extra_data": {"isolation": report.isolation}}
+           "output": f"{line} Isolation: {report.isolation}.", "extra_data": {"isolation": report.isolation}}
     if report.output and any(i.visibility != "visible" for i in report.items):
         # printed while hidden items ran too, so it may hold their inputs: course staff only
         tests.append({"name": "What the submitted code printed (course staff only)", "score": 0, "max_score": 0,

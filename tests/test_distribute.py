@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from autograder.distribute import gradescope, release
+from autograder.hidden import SEED_FILE
 from autograder.rubric import declared_items, hidden_files
 from tests.test_cli import validate_gradescope
 from tests.test_stubs import split_blocks
@@ -83,6 +84,7 @@ def test_release_installs_and_grades_stubs_in_a_fresh_venv(tmp_path):
                           timeout=600, env={**os.environ, "COURSE_DATA": str(tmp_path / "data")})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "0 / " in proc.stdout and "public items" in proc.stdout and "Traceback" not in proc.stdout
+    assert "B.1a " in proc.stdout and "B.1a.h" not in proc.stdout  # no seed in the hand-out, so no twins
     origin = subprocess.run([py, "-c", "import autograder; print(autograder.__file__)"], cwd=tmp_path,
                             capture_output=True, text=True).stdout
     assert str(venv) in origin  # the installed hand-out, not this checkout
@@ -109,4 +111,14 @@ def test_gradescope_bundle_grades_a_submission(tmp_path):
     validate_gradescope(data)
     assert data["score"] == 100  # vae.py full marks, hidden items included; the other four missing
     assert any("missing" in t["output"] for t in data["tests"])
-    assert any(t.get("visibility") == "after_published" for t in data["tests"])
+    twins = [t for t in data["tests"] if t["tags"][1].endswith(".h")]
+    assert twins and all(t["visibility"] == "after_published" for t in twins)
+    shown = [t for t in data["tests"] if t.get("visibility") == "visible" and "faces" not in t["tags"]]
+    earned, possible = sum(t["score"] for t in shown), sum(t["max_score"] for t in shown)
+    assert f"Score on the items shown now: {earned:g} / {possible:g};" in data["output"]
+    assert earned < 100 and possible < 400  # the held-out points are not in the line
+    # the bundle's own held-out seed: not the checkout's, and another one in the next bundle
+    seed = (root / "source" / "autograder" / "graded" / "held_out_seed").read_text()
+    with zipfile.ZipFile(gradescope(tmp_path / "again.zip")) as zf:
+        again = zf.read("autograder/graded/held_out_seed").decode()
+    assert int(seed) != int(again) and seed != SEED_FILE.read_text()

@@ -1,14 +1,12 @@
 """Held-out twins: a memorising submission earns the public items and loses every twin; the reference
-passes the twins whatever the seed; a twin's failure shows no input; each bundle has its own seed."""
-import zipfile
-
+passes the twins on another seed; a twin's failure shows no input. (Each bundle's own seed:
+tests/test_distribute.py; the seed unreadable from the worker: tests/hostile/read_held_out_seed.py.)"""
 import pytest
 
 from autograder.api import grade
-from autograder.distribute import gradescope, release
-from autograder.hidden import SEED_FILE, is_twin, public_of
-from autograder.rubric import declared_items
 from autograder.api import GRADED
+from autograder.hidden import is_twin, public_of
+from autograder.rubric import declared_items
 from course import registry
 from tests import memoriser
 from tests.variants import SOLUTIONS
@@ -33,3 +31,22 @@ def test_memoriser_earns_public_items_and_loses_every_twin(assignment, tmp_path,
     assert [t.item_id for t in twins if t.earned > 0] == []
     for twin in twins:  # the twin's message names the item, never the inputs or numbers
         assert "held-out inputs" in twin.message and "Reproduce" not in twin.message, twin.message
+
+
+@pytest.mark.parametrize("assignment", TWINNED)
+def test_reference_passes_the_twins_of_another_seed(assignment, monkeypatch):
+    """No false failure on a bundle's seed: the reference earns every twin on a seed other than the
+    checkout's (the checkout's own is covered by the catalogue's reference run)."""
+    monkeypatch.setenv("AUTOGRADER_HELD_OUT_SEED", "20261126")
+    report = grade(SOLUTIONS, [assignment], keyword="twin")
+    assert report.items and all(is_twin(i.item_id) for i in report.items)
+    assert [(i.item_id, i.message) for i in report.items if not i.passed] == []
+
+
+def test_twin_ids_select_and_the_seed_is_checked(monkeypatch):
+    """-k B.1c.h runs the twin alone; a seed that is not an integer is refused with its source named."""
+    report = grade(SOLUTIONS, ["vae"], keyword="B.1c.h")
+    assert [i.item_id for i in report.items] == ["B.1c.h"] and report.score == 1
+    monkeypatch.setenv("AUTOGRADER_HELD_OUT_SEED", "abc")
+    with pytest.raises(ValueError, match="AUTOGRADER_HELD_OUT_SEED"):
+        grade(SOLUTIONS, ["vae"], keyword="B.1c")

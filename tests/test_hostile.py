@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from autograder.api import GRADED, grade
+from autograder.rubric import item_ids
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 CASES = sorted(p.stem for p in HOSTILE.glob("*.py"))
-N_ITEMS = sum(1 for p in (GRADED / "vae").glob("test_*.py") for line in p.read_text().splitlines()
-              if line.startswith("@item("))
+N_ITEMS = len(item_ids(GRADED / "vae"))  # twins included
 CANARIES = [Path("/tmp/pwned_by_submission"), Path("/tmp/pwned_by_reply")]
 
 
