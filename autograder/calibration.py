@@ -80,8 +80,13 @@ KL_MONTE_CARLO = {"seed": 11, "samples": 200_000, "z_max": 5.0}
 
 # Kolmogorov-Smirnov check of reparameterize (vae B.2c, cvae): 20,000 draws,
 # pass when p > 1e-3, a false-failure rate of 1e-3 per check for independent
-# seeds (fixed seed here, so the same result every run).
-KS_TEST = {"draws": 20_000, "p_min": 1e-3, "seed": 7}
+# seeds (fixed seed here, so the same result every run). A twin's seed is drawn
+# once per Gradescope bundle and then holds for every student of that bundle, so
+# its checks pass when p > 1e-6: a false-failure rate of 1e-6 per check and bundle
+# (measured on 200 seeds of the twin's mu and sigma: exp(logvar) or logvar in place of
+# the standard deviation, no noise, uniform noise: the largest p 1e-51, the median below 1e-60).
+# The Monte Carlo KL check's 5 standard errors are already a 6e-7 two-sided rate.
+KS_TEST = {"draws": 20_000, "p_min": 1e-3, "p_min_held_out": 1e-6, "seed": 7}
 
 # Smoke training of vae.py (A.2, B.2f, C): the trusted trainer on the digits (1,497 train / 300 test),
 # 8 epochs, batch 64, Adam 3e-3 (faster than the handout's 1e-3 so that a few seconds suffice), the

@@ -51,8 +51,10 @@ def test_ae_encode_forward(gateway, ae, draw):
            f"{type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
     recon, z_fwd, none = out
     expect(none is None, "third element of forward's result for 'ae'", "None", repr(type(none).__name__))
-    assert_close(z_fwd, z, "z returned by forward", "forward should return the code from self.encode(x).")
-    assert_close(recon, ae.decode(z), "recon returned by forward", "recon should be self.decode(z).")
+    assert_close(z_fwd, z, "z returned by forward, against your own encode(x)",
+                 "forward should return the code from self.encode(x).")
+    assert_close(recon, ae.decode(z), "recon returned by forward, against your own decode(encode(x))",
+                 "recon should be self.decode(z).")
 
 
 @item("A.1e", 3)

@@ -53,8 +53,10 @@ def test_forward_samples(gateway, vae, draw):
     recon, mu, logvar = out
     expect_tensor(recon, "recon from forward", (32, 784))
     mu_e, logvar_e = vae.encode(X)
-    assert_close(mu, mu_e, "mu returned by forward", "Return the mu and logvar of self.encode(x).")
-    assert_close(logvar, logvar_e, "logvar returned by forward", "Return the mu and logvar of self.encode(x).")
+    assert_close(mu, mu_e, "mu returned by forward, against your own encode(x)",
+                 "Return the mu and logvar of self.encode(x).")
+    assert_close(logvar, logvar_e, "logvar returned by forward, against your own encode(x)",
+                 "Return the mu and logvar of self.encode(x).")
     at_mean = vae.decode(mu_e)
     gap = float((recon - at_mean).abs().max())
     expect(gap > 1e-5, "recon of forward against decode(mu)", "a reconstruction of a sampled z != mu",
