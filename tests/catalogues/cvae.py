@@ -4,7 +4,7 @@ from tests.variants import Variant
 
 MIN_BUGS = 8
 MIN_CORRECT = 3
-ITEM_COUNT = 22  # items the reference is graded on
+ITEM_COUNT = 38  # items the reference is graded on: 22 public runs and 16 held-out twins
 
 ONE_HOT = "return F.one_hot(labels, n_classes).float()"
 ENC_CAT = "h = self.encoder_hidden(torch.cat([x, y], dim=1))"

@@ -31,27 +31,43 @@ def check_one_hot(got, labels, n, call):
                              f"Reproduce: {call}")
 
 
-@item("CVAE.1a", 4)
+@item("CVAE.1a", 4, held_out=1)
 @given(labels_and_classes(fixed_classes=10))
-def test_one_hot_values(gateway, case):
+def test_one_hot_values(gateway, draw, case):
     """one_hot(labels) equals F.one_hot(labels, 10): one row per label, a single 1 at the label's column"""
     labels, n = case
     check_one_hot(gateway.call("cvae.one_hot", labels), labels, n, f"one_hot(torch.tensor({labels.tolist()}))")
 
 
-@item("CVAE.1b", 3)
-def test_one_hot_dtype(gateway):
+def dtype_labels(draw):
+    """The labels of CVAE.1b: [3, 0, 9, 1] published; held out, 4 to 12 labels in [0, 10) one of which is 9,
+    so that F.one_hot(labels) has 10 columns too (the width is CVAE.1a and 1c's, not this item's)."""
+    if not draw.held_out:
+        return torch.tensor([3, 0, 9, 1])
+    gen = draw.generator(0)
+    labels = torch.randint(0, 10, (int(torch.randint(4, 13, (1,), generator=gen)),), generator=gen)
+    labels[int(torch.randint(0, labels.numel(), (1,), generator=gen))] = 9
+    return labels
+
+
+@item("CVAE.1b", 3, held_out=1)
+def test_one_hot_dtype(gateway, draw):
     """one_hot returns float32, ready to be concatenated with the float images"""
-    labels = torch.tensor([3, 0, 9, 1])
-    got = expect_tensor(gateway.call("cvae.one_hot", labels), "one_hot(torch.tensor([3, 0, 9, 1]))", (4, 10))
+    labels = dtype_labels(draw)
+    call = f"one_hot(torch.tensor({labels.tolist()}))"
+    got = expect_tensor(gateway.call("cvae.one_hot", labels), call, (labels.numel(), 10))
     expect(got.dtype == torch.float32, "dtype of one_hot(labels)", "torch.float32", str(got.dtype),
            "F.one_hot returns int64: convert with .float(); torch.cat with float images needs float32.",
-           "one_hot(torch.tensor([3, 0, 9, 1])).dtype")
+           f"{call}.dtype")
+    ones = (got == 1).sum(dim=1)
+    expect(bool(((got == 0) | (got == 1)).all() and (ones == 1).all()), f"values of {call}",
+           "a single 1.0 per row, 0.0 elsewhere", f"rows with {sorted(set(ones.tolist()))} ones and values in "
+           f"[{float(got.min()):.3g}, {float(got.max()):.3g}]", HINT, call)
 
 
-@item("CVAE.1c", 3)
+@item("CVAE.1c", 3, held_out=1)
 @given(labels_and_classes())
-def test_one_hot_n_classes(gateway, case):
+def test_one_hot_n_classes(gateway, draw, case):
     """one_hot(labels, n_classes) honours n_classes other than 10"""
     labels, n = case
     check_one_hot(gateway.call("cvae.one_hot", labels, n), labels, n,

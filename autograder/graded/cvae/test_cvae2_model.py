@@ -13,14 +13,18 @@ from autograder.reparameterize_checks import (
 from autograder.rubric import item
 
 CODE = 40
-GEN = torch.Generator().manual_seed(31)
-X = (torch.rand(32, 784, generator=GEN) < 0.3).float()                 # binarized images
-LABELS = torch.randint(0, 10, (32,), generator=GEN)
-OTHER = (LABELS + torch.randint(1, 10, (32,), generator=GEN)) % 10    # a different label in every row
-Y, Y_OTHER = F.one_hot(LABELS, 10).float(), F.one_hot(OTHER, 10).float()
-Z = torch.randn(32, CODE, generator=GEN)
 ENC = "model = CVAE(); x = (torch.rand(32, 784) < 0.3).float(); y = one_hot(torch.randint(0, 10, (32,)))"
 DEC = "model = CVAE(); z = torch.randn(32, 40); y = one_hot(torch.randint(0, 10, (32,)))"
+
+
+def model_inputs(draw):
+    """(x, y, y_other, z): 32 binarized images, their one-hot labels, other labels (a different one in every
+    row) and codes (32, 40)."""
+    gen = draw.generator(31)
+    x = (torch.rand(32, 784, generator=gen) < 0.3).float()
+    labels = torch.randint(0, 10, (32,), generator=gen)
+    other = (labels + torch.randint(1, 10, (32,), generator=gen)) % 10
+    return x, F.one_hot(labels, 10).float(), F.one_hot(other, 10).float(), torch.randn(32, CODE, generator=gen)
 
 
 LAYERS_HINT = ("The encoder reads n_dims_data + n_classes features, the decoder n_dims_code + n_classes; every "
@@ -40,8 +44,9 @@ def test_layer_shapes(recognised):
 
 
 @item("CVAE.2b", 6)
-def test_encoder_structure(recognised, model):
+def test_encoder_structure(recognised, model, draw):
     """encode: a ReLU hidden layer, then mu and logvar (B, 40) straight from Linear heads"""
+    X, Y, _, _ = model_inputs(draw)
     out = model.encode(X, Y)
     expect(isinstance(out, tuple) and len(out) == 2, "CVAE().encode(x, y)", "a tuple (mu, logvar)",
            type(out).__name__, repro=ENC + "; model.encode(x, y)")
@@ -59,13 +64,14 @@ def test_encoder_structure(recognised, model):
 
 
 @item("CVAE.2c", 4)
-def test_encoder_uses_label(recognised, model):
+def test_encoder_uses_label(recognised, model, draw):
     """encode reads [x, y]: the label enters the first layer beside the image, and changing it changes mu"""
     variant = variant_of(recognised, "encode", "CVAE().encode(x, y)", "Concatenate torch.cat([x, y], dim=1).")
     expect(variant["enc_input"] in ("xy", "yx"), "input of the encoder's first Linear", "torch.cat([x, y], dim=1)",
            "x beside zeros (the label never reaches the layer)" if variant["enc_input"] == "x0" else
            f"outputs that match {variant['enc_input']}",
            "Feed x and the one-hot label y together, unchanged, to the first layer.", ENC)
+    X, Y, Y_OTHER, _ = model_inputs(draw)
     mu, logvar = model.encode(X, Y)
     mu2, logvar2 = model.encode(X, Y_OTHER)
     gaps = float((mu - mu2).abs().max()), float((logvar - logvar2).abs().max())
@@ -74,9 +80,10 @@ def test_encoder_uses_label(recognised, model):
            "q(z | x, y) must depend on y: concatenate y, not zeros, with x.", ENC)
 
 
-@item("CVAE.2d", 5)
-def test_decoder_structure(recognised, model):
+@item("CVAE.2d", 5, held_out=2)
+def test_decoder_structure(recognised, model, draw):
     """decode: Linear -> ReLU -> Linear -> Sigmoid on [z, y]; (B, 784) Bernoulli means in [0, 1], also for large codes"""
+    _, Y, _, Z = model_inputs(draw)
     out = expect_tensor(model.decode(20 * Z, Y), "decode(z, y) for z of shape (32, 40)", (32, 784), repro=DEC)
     lo, hi = float(out.min()), float(out.max())
     expect(lo >= 0 and hi <= 1 and bool(torch.isfinite(out).all()), "range of decode(z, y) for codes up to |z| ~ 60",
@@ -91,13 +98,14 @@ def test_decoder_structure(recognised, model):
 
 
 @item("CVAE.2e", 4)
-def test_decoder_uses_label(recognised, model):
+def test_decoder_uses_label(recognised, model, draw):
     """decode reads [z, y]: the label enters the first layer beside the code, and changing it changes the image"""
     variant = variant_of(recognised, "decode", "CVAE().decode(z, y)", "Concatenate torch.cat([z, y], dim=1).")
     expect(variant["dec_input"] in ("xy", "yx"), "input of the decoder's first Linear", "torch.cat([z, y], dim=1)",
            "z beside zeros (the label never reaches the layer)" if variant["dec_input"] == "x0" else
            f"outputs that match {variant['dec_input']}",
            "Feed z and the one-hot label y together, unchanged, to the decoder's first layer.", DEC)
+    _, Y, Y_OTHER, Z = model_inputs(draw)
     gap = float((model.decode(Z, Y) - model.decode(Z, Y_OTHER)).abs().max())
     expect(gap > 1e-6, "decode(z, y) against decode(z, y') with other labels y'", "different images",
            f"largest change {gap:.2g}", "p(x | z, y) must depend on y: concatenate y, not zeros, with z.", DEC)
@@ -121,12 +129,13 @@ def test_reparameterize_noise(gateway, model, draw):
     check_reparameterize_noise(gateway, model, CODE, draw)
 
 
-@item("CVAE.2i", 4)
-def test_forward(gateway, model):
+@item("CVAE.2i", 4, held_out=1)
+def test_forward(gateway, model, draw):
     """forward(x, y) encodes, samples z with reparameterize and decodes it with the same y"""
+    X, Y, _, _ = model_inputs(draw)
     # with the grader's reparameterize standing in for the submitted one (CVAE.2f-h judge that)
-    out = gateway.with_stand_ins(model, "forward", ["reparameterize"], X, Y, seed=1,
-                          label="CVAE().forward")
+    out = gateway.with_stand_ins(model, "forward", ["reparameterize"], X, Y, seed=draw.seed(1),
+                                 label="CVAE().forward")
     expect(isinstance(out, tuple) and len(out) == 3, "CVAE().forward(x, y)", "(recon, mu, logvar)",
            type(out).__name__, repro=ENC + "; model(x, y)")
     recon, mu, logvar = out
@@ -137,7 +146,7 @@ def test_forward(gateway, model):
     gap = float((recon - model.decode(mu_e, Y)).abs().max())
     expect(gap > 1e-5, "recon of forward against decode(mu, y)", "a reconstruction of a sampled z != mu",
            f"decode(mu, y) (largest difference {gap:.2g})", "forward must decode z = reparameterize(mu, logvar).")
-    z = mu_e + torch.exp(0.5 * logvar_e) * torch.randn(mu_e.shape, generator=torch.Generator().manual_seed(1))
+    z = mu_e + torch.exp(0.5 * logvar_e) * torch.randn(mu_e.shape, generator=draw.generator(1))
     assert_close(recon, model.decode(z, Y), "recon of forward(x, y) under torch.manual_seed(1)",
                  "forward should be decode(reparameterize(mu, logvar), y), with the same y as encode; under the "
                  "same seed it must equal that expression computed step by step.", "torch.manual_seed(1); model(x, y)")

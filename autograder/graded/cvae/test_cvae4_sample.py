@@ -8,8 +8,12 @@ from autograder.checks import expect, expect_tensor
 from autograder.rubric import item
 
 CODE = 40
-LABELS = torch.randint(0, 10, (KS_TEST["draws"] // CODE,), generator=torch.Generator().manual_seed(51))
 HINT = "z = torch.randn(len(labels), n_dims_code) drawn on every call, then self.decode(z, one_hot(labels))."
+
+
+def prior_labels(draw):
+    """The labels whose samples CVAE.4c-d read back: KS_TEST["draws"] // 40 = 500 labels in [0, 10)."""
+    return torch.randint(0, 10, (KS_TEST["draws"] // CODE,), generator=draw.generator(51))
 
 
 READ_GAIN = 0.25  # decoder output pixel j = sigmoid(READ_GAIN * u_j) for u = the decoder's input [z, y]
@@ -22,7 +26,7 @@ def sample(gateway, model, labels, seed: int = 0):
                            label="CVAE().sample")
 
 
-def decoder_input_of_sample(gateway, labels) -> tuple:
+def decoder_input_of_sample(gateway, labels, seed: int) -> tuple:
     """What ``sample(labels)`` feeds its decoder, read back in the parent: (z, whether y is one_hot(labels)).
 
     A fresh CVAE is recognised (``recognition.recognise``), then loaded with weights the grader builds so
@@ -52,7 +56,7 @@ def decoder_input_of_sample(gateway, labels) -> tuple:
     weights["dec2.weight"][:width, width:2 * width] = -READ_GAIN * eye
     gateway.trusted("autograder.probes:load_parameters", model, match.layout.tensors(weights),
                     label="loading weights into your model")
-    out = expect_tensor(sample(gateway, model, labels, KS_TEST["seed"]), f"sample(labels) for {labels.numel()} labels",
+    out = expect_tensor(sample(gateway, model, labels, seed), f"sample(labels) for {labels.numel()} labels",
                         (labels.numel(), 784), HINT)
     u = torch.logit(out[:, :width].double().clamp(1e-12, 1 - 1e-12)) / READ_GAIN
     if variant["dec_input"] == "yx":
@@ -62,54 +66,77 @@ def decoder_input_of_sample(gateway, labels) -> tuple:
     return z, bool(torch.allclose(y, F.one_hot(labels, 10).double(), atol=1e-3))
 
 
-@item("CVAE.4a", 4)
-def test_sample_shape_range(gateway, model):
+def shape_labels(draw) -> tuple:
+    """The label sets of CVAE.4a: [7], 0..9 and seven labels published; held out, 1, 10 and 2 to 20 labels
+    drawn in [0, 10)."""
+    if not draw.held_out:
+        return torch.tensor([7]), torch.arange(10), torch.tensor([3, 3, 1, 0, 9, 9, 2])
+    gen = draw.generator(0)
+    sizes = (1, 10, int(torch.randint(2, 21, (1,), generator=gen)))
+    return tuple(torch.randint(0, 10, (n,), generator=gen) for n in sizes)
+
+
+@item("CVAE.4a", 4, held_out=1)
+def test_sample_shape_range(gateway, model, draw):
     """sample(labels) returns one (784,) image in [0, 1] per label"""
-    for labels in (torch.tensor([7]), torch.arange(10), torch.tensor([3, 3, 1, 0, 9, 9, 2])):
-        out = expect_tensor(sample(gateway, model, labels), f"sample(torch.tensor({labels.tolist()}))",
+    for labels in shape_labels(draw):
+        out = expect_tensor(sample(gateway, model, labels, draw.seed(0)), f"sample(torch.tensor({labels.tolist()}))",
                             (labels.numel(), 784), "One row per label: z has shape (len(labels), n_dims_code).")
         expect(out.is_floating_point() and float(out.min()) >= 0 and float(out.max()) <= 1,
                f"values of sample(torch.tensor({labels.tolist()}))", "floats in [0, 1] (decoded Bernoulli means)",
                f"{out.dtype} in [{float(out.min()):.3g}, {float(out.max()):.3g}]", HINT)
 
 
-@item("CVAE.4b", 4)
-def test_sample_noise(gateway, model):
+@item("CVAE.4b", 4, held_out=1)
+def test_sample_noise(gateway, model, draw):
     """sample draws a fresh z on every call and repeats under torch.manual_seed"""
-    labels = torch.arange(10)
+    labels = torch.randint(0, 10, (10,), generator=draw.generator(0)) if draw.held_out else torch.arange(10)
     first, second = gateway.trusted("autograder.probes:call_twice", model, "sample", labels)
-    expect_tensor(first, "sample(torch.arange(10))", (10, 784))
-    expect(not torch.equal(first, second), "two calls of sample(torch.arange(10)) in a row", "different images",
-           "the same images twice", "Draw a new z on every call; never store it or reseed inside sample. " + HINT)
-    again = model.sample(labels, seed=4)
-    expect(torch.equal(model.sample(labels, seed=4), again), "sample after the same torch.manual_seed",
+    expect_tensor(first, f"sample(torch.tensor({labels.tolist()}))", (10, 784))
+    expect(not torch.equal(first, second), f"two calls of sample(torch.tensor({labels.tolist()})) in a row",
+           "different images", "the same images twice",
+           "Draw a new z on every call; never store it or reseed inside sample. " + HINT)
+    again = model.sample(labels, seed=draw.seed(4))
+    expect(torch.equal(model.sample(labels, seed=draw.seed(4)), again), "sample after the same torch.manual_seed",
            "identical images", "different images",
            "Draw z with torch's default generator (torch.randn), not numpy or a private Generator.")
 
 
-@item("CVAE.4c", 5)
-def test_sample_prior(gateway, model):
+@item("CVAE.4c", 5, held_out=2)
+def test_sample_prior(gateway, model, draw):
     """sample decodes z ~ N(0, I) (Kolmogorov-Smirnov test of the decoder's input)"""
-    z, _ = decoder_input_of_sample(gateway, LABELS)
+    labels = prior_labels(draw)
+    z, _ = decoder_input_of_sample(gateway, labels, draw.seed(KS_TEST["seed"]))
+    # A correct sample's z is N(0, I) whatever the labels and the seed, and z is read back exactly (to ~1e-6),
+    # so the KS p-value is uniform on the published and on any held-out run alike: a correct sample fails
+    # with probability p_min = 1e-3 per seed, on the twin as on the public run.
     result = stats.kstest(z.flatten().double().numpy(), "norm")
     expect(result.pvalue > KS_TEST["p_min"], f"distribution of the {z.numel():,} code values decoded by sample",
            f"N(0, 1): KS p-value > {KS_TEST['p_min']}",
            f"p = {result.pvalue:.2g}; mean {float(z.mean()):.3f}, std {float(z.std()):.3f}",
            "Draw z from the prior with torch.randn (not torch.rand, zeros or a stored code). " + HINT,
-           f"torch.manual_seed({KS_TEST['seed']}); model.sample(torch.randint(0, 10, ({LABELS.numel()},)))")
+           f"torch.manual_seed({KS_TEST['seed']}); model.sample(torch.randint(0, 10, ({labels.numel()},)))")
 
 
-@item("CVAE.4d", 4)
-def test_sample_labels(gateway, model):
+def label_pairs(draw) -> tuple:
+    """Two pairs (k, j) of different labels: (0, 1) and (3, 8) published, drawn in [0, 10) held out."""
+    if not draw.held_out:
+        return (0, 1), (3, 8)
+    gen = draw.generator(1)
+    return tuple(tuple(int(v) for v in torch.randperm(10, generator=gen)[:2]) for _ in range(2))
+
+
+@item("CVAE.4d", 4, held_out=1)
+def test_sample_labels(gateway, model, draw):
     """sample decodes with one_hot(labels): images for label k differ from images for label j"""
-    _, labels_ok = decoder_input_of_sample(gateway, LABELS)
+    _, labels_ok = decoder_input_of_sample(gateway, prior_labels(draw), draw.seed(KS_TEST["seed"]))
     expect(labels_ok, "label columns of the decoder's input in sample(labels)", "one_hot(labels)",
            "something else (zeros, a fixed label, or not the labels passed in)",
            "Decode with one_hot(labels) of the labels passed in, and let decode concatenate that y. " + HINT,
            "model.sample(torch.randint(0, 10, (500,)))")
-    for k, j in ((0, 1), (3, 8)):
-        a = sample(gateway, model, torch.full((16,), k), 6)
-        b = sample(gateway, model, torch.full((16,), j), 6)
+    for k, j in label_pairs(draw):
+        a = sample(gateway, model, torch.full((16,), k), draw.seed(6))
+        b = sample(gateway, model, torch.full((16,), j), draw.seed(6))
         gap = float((a - b).abs().max())
         expect(gap > 1e-6, f"sample(all {k}) against sample(all {j}) under the same seed", "different images",
                f"largest difference {gap:.2g}", "The labels must steer the decoder. " + HINT,
