@@ -4,7 +4,7 @@ from tests.variants import PartlyWritten, Variant
 
 MIN_BUGS = 8
 MIN_CORRECT = 3
-ITEM_POINTS = (2, 8)  # each item's points lie within; they add up to the full marks
+ITEM_POINTS = (1, 8)  # each item's points lie within (a twin holds 1 or more); they add up to the full marks
 
 SIZE = "return d - n_layers * (k - 1)"
 ENC_S = "        s = conv_output_size(d, k)\n        self.conv1"
@@ -133,5 +133,6 @@ PARTLY_WRITTEN = [
     PartlyWritten("loss_items_graded_while_encoder_is_a_stub", "conv_vae",
                   [(f'raise NotImplementedError("TODO CONV.4: implement {todo}")', body)
                    for todo, body in (("VAE.r_loss", R_LOSS), ("VAE.kl_loss", KL), ("VAE.gaussian", GAUSS))],
-                  keyword="kl or r_loss or gaussian", items={f"CONV.4{c}" for c in "abcdef"}, score=24),
+                  keyword="kl or r_loss or gaussian", items={f"CONV.4{c}{twin}" for c in "abcdef" for twin in ("", ".h")},
+                  score=24),
 ]

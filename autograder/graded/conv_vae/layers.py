@@ -42,22 +42,24 @@ def check_layers(gateway, cls: str, inputs, hint: str, layout_hint: str) -> None
                       layout_hint + f" Here s = {side(cfg['d'], cfg['k'])}.")
 
 
-def recognised(gateway, cls: str, cfg: dict, x: torch.Tensor, hint: str):
+def recognised(gateway, cls: str, cfg: dict, x: torch.Tensor, hint: str, seed: int = 0):
     """``recognition.Match`` of a fresh ``cls`` ("Encoder" or "Decoder") built with ``cfg`` against the
-    contract's layers (``specs.conv_encoder`` / ``conv_decoder``), recognised on the input batch ``x``."""
+    contract's layers (``specs.conv_encoder`` / ``conv_decoder``), recognised on the input batch ``x`` with
+    weights the grader draws from ``seed``."""
     from autograder import specs
     from autograder.recognition import recognise
 
     spec = (specs.conv_encoder if cls == "Encoder" else specs.conv_decoder)(**cfg)
     with hint_on_error(hint):
-        return recognise(gateway, gateway.new(f"conv_vae.{cls}", **cfg), spec, {"forward": (x,)})
+        return recognise(gateway, gateway.new(f"conv_vae.{cls}", **cfg), spec, {"forward": (x,)}, seed=seed)
 
 
-def variant_of(gateway, cls: str, cfg: dict, x: torch.Tensor, hint: str, layers_item: str):
-    """The variant the grader recognised in ``cls(**cfg).forward``; fails, pointing at ``layers_item``, if none."""
+def variant_of(gateway, cls: str, cfg: dict, x: torch.Tensor, hint: str, layers_item: str, seed: int = 0):
+    """The variant the grader recognised in ``cls(**cfg).forward`` (weights from ``seed``); fails, pointing at
+    ``layers_item``, if none."""
     from autograder.recognition import expect_variant
 
-    return expect_variant(recognised(gateway, cls, cfg, x, hint), "forward", f"{call_text(cls, cfg)}.forward",
+    return expect_variant(recognised(gateway, cls, cfg, x, hint, seed), "forward", f"{call_text(cls, cfg)}.forward",
                           layers_item, hint)
 
 

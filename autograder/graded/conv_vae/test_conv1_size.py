@@ -20,16 +20,17 @@ def check(gateway, d, k, n_layers=None):
     expect(got == expected, call, expected, got, HINT, call)
 
 
-@item("CONV.1a", 4)
+@item("CONV.1a", 4, held_out=1)
 @given(st.integers(1, 7).flatmap(lambda k: st.tuples(st.integers(2 * (k - 1) + 1, 64), st.just(k))))
-def test_two_layers(gateway, dk):
+def test_two_layers(gateway, draw, dk):
     """conv_output_size(d, k): the side after the encoder's two convolutions (24 for d=28, k=3)"""
-    check(gateway, 28, 3)
+    if not draw.held_out:  # the published example; the twin checks the held-out examples only
+        check(gateway, 28, 3)
     check(gateway, *dk)
 
 
-@item("CONV.1b", 4)
+@item("CONV.1b", 4, held_out=1)
 @given(st.integers(1, 5), st.integers(1, 7), st.integers(0, 40))
-def test_n_layers(gateway, n_layers, k, extra):
+def test_n_layers(gateway, draw, n_layers, k, extra):
     """conv_output_size(d, k, n_layers) honours n_layers: d - n_layers * (k - 1)"""
     check(gateway, n_layers * (k - 1) + 1 + extra, k, n_layers)

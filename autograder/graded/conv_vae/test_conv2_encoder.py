@@ -16,8 +16,10 @@ SHAPE_HINT = ("A shape error in the heads means their input size is not c2 * s *
 SMALL = {"c1": 3, "c2": 2, "lat": 3, "k": 3, "d": 8}
 
 
-def images(b, d, seed, scale=1.0):
-    return torch.rand(b, 1, d, d, generator=torch.Generator().manual_seed(seed)) * scale
+def images(b, d, seed, scale=1.0, draw=None):
+    """(b, 1, d, d) uniform images times ``scale``, from the published ``seed`` (or ``draw``'s, on a twin)."""
+    gen = draw.generator(seed) if draw is not None else torch.Generator().manual_seed(seed)
+    return torch.rand(b, 1, d, d, generator=gen) * scale
 
 
 def encode(encoder, cfg, x):
@@ -38,9 +40,12 @@ def test_encoder_shapes(gateway, cfg, batch):
     encode(gateway.new("conv_vae.Encoder", **cfg), cfg, images(batch, cfg["d"], 1))
 
 
-def variant_of(gateway, cfg: dict):
-    """The variant the grader recognised in Encoder(**cfg).forward, on 8 random images."""
-    return layers.variant_of(gateway, "Encoder", cfg, images(8, cfg["d"], 21), LAYOUT_HINT, "CONV.2b")
+def variant_of(gateway, cfg: dict, draw=None):
+    """The variant the grader recognised in Encoder(**cfg).forward, on 8 random images (and random weights;
+    both drawn through ``draw`` when given)."""
+    seed = draw.seed(0) if draw is not None else 0
+    return layers.variant_of(gateway, "Encoder", cfg, images(8, cfg["d"], 21, draw=draw), LAYOUT_HINT, "CONV.2b",
+                             seed)
 
 
 @item("CONV.2b", 5)
@@ -60,11 +65,11 @@ def test_encoder_relus(gateway):
                "Apply ReLU to each convolution's output; the heads take ReLU(second convolution), flattened.", repro)
 
 
-@item("CONV.2d", 6)
-def test_encoder_heads(gateway):
+@item("CONV.2d", 6, held_out=2)
+def test_encoder_heads(gateway, draw):
     """Encoder heads: mu straight from its Linear head, sigma = exp(its own Linear head) > 0"""
-    cfg, x = SMALL, images(256, SMALL["d"], 3, scale=4.0)
-    encoder = gateway.new("conv_vae.Encoder", **cfg)
+    cfg, x = SMALL, images(256, SMALL["d"], 3, scale=4.0, draw=draw)
+    encoder = gateway.new("conv_vae.Encoder", **cfg, seed=draw.seed(0))
     mu, sigma = encode(encoder, cfg, x)
     repro = f"{call_text('Encoder', cfg)}(4 * torch.rand(256, 1, 8, 8))"
     lo = float(sigma.min())
@@ -74,7 +79,7 @@ def test_encoder_heads(gateway):
     expect(not torch.allclose(torch.log(sigma), mu, rtol=1e-4, atol=1e-4), "mu and log(sigma)",
            "two different heads", "the same values",
            "sigma needs its own Linear head: sigma = exp(std(h)), not exp(mean(h)).", repro)
-    variant = variant_of(gateway, cfg)
+    variant = variant_of(gateway, cfg, draw)
     expect(variant["mu_head"] == "identity", "mu of Encoder.forward", "the mean head's Linear output, unchanged",
            f"outputs that match {variant['mu_head']} of the head",
            "mu is the mean head's output itself: no activation after the Linear layer.", repro)

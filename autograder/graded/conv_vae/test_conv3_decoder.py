@@ -14,8 +14,10 @@ LAYOUT_HINT = ("Decoder: Linear(lat, c2 * s * s) -> ReLU -> view as (B, c2, s, s
 CFG = {"c1": 4, "c2": 3, "lat": 5, "k": 3, "d": 12}
 
 
-def codes(b, lat, seed, scale=1.0):
-    return torch.randn(b, lat, generator=torch.Generator().manual_seed(seed)) * scale
+def codes(b, lat, seed, scale=1.0, draw=None):
+    """(b, lat) standard normal codes times ``scale``, from the published ``seed`` (or ``draw``'s, on a twin)."""
+    gen = draw.generator(seed) if draw is not None else torch.Generator().manual_seed(seed)
+    return torch.randn(b, lat, generator=gen) * scale
 
 
 def decode(decoder, cfg, z):
@@ -32,9 +34,12 @@ def test_decoder_shapes(gateway, cfg, batch):
     decode(gateway.new("conv_vae.Decoder", **cfg), cfg, codes(batch, cfg["lat"], 1))
 
 
-def variant_of(gateway, cfg: dict):
-    """The variant the grader recognised in Decoder(**cfg).forward, on 8 random codes."""
-    return layers.variant_of(gateway, "Decoder", cfg, codes(8, cfg["lat"], 31), LAYOUT_HINT, "CONV.3b")
+def variant_of(gateway, cfg: dict, draw=None):
+    """The variant the grader recognised in Decoder(**cfg).forward, on 8 random codes (and random weights;
+    both drawn through ``draw`` when given)."""
+    seed = draw.seed(0) if draw is not None else 0
+    return layers.variant_of(gateway, "Decoder", cfg, codes(8, cfg["lat"], 31, draw=draw), LAYOUT_HINT, "CONV.3b",
+                             seed)
 
 
 @item("CONV.3b", 4)
@@ -43,17 +48,17 @@ def test_decoder_layers(gateway):
     layers.check_layers(gateway, "Decoder", lambda cfg: codes(8, cfg["lat"], 31), LAYOUT_HINT, LAYOUT_HINT)
 
 
-@item("CONV.3c", 4)
-def test_decoder_sigmoid(gateway):
+@item("CONV.3c", 4, held_out=1)
+def test_decoder_sigmoid(gateway, draw):
     """Decoder output: Sigmoid of the last transposed convolution, in [0, 1] even for large codes"""
-    decoder = gateway.new("conv_vae.Decoder", **CFG)
-    out = decode(decoder, CFG, codes(32, CFG["lat"], 2, scale=30.0))
+    decoder = gateway.new("conv_vae.Decoder", **CFG, seed=draw.seed(0))
+    out = decode(decoder, CFG, codes(32, CFG["lat"], 2, scale=30.0, draw=draw))
     repro = f"{call_text('Decoder', CFG)}(30 * torch.randn(32, {CFG['lat']}))"
     lo, hi = float(out.min()), float(out.max())
     expect(bool(torch.isfinite(out).all()) and lo >= 0 and hi <= 1, "range of decoder(z) for codes up to |z| ~ 100",
            "every value in [0, 1]", f"values in [{lo:.3g}, {hi:.3g}]",
            "End the decoder with a Sigmoid: its outputs are Bernoulli means.", repro)
-    variant = variant_of(gateway, CFG)
+    variant = variant_of(gateway, CFG, draw)
     expect(variant["out"] == "sigmoid", "activation after the last ConvTranspose2d", "Sigmoid",
            f"outputs that match {variant['out']}",
            "Apply torch.sigmoid (or nn.Sigmoid) to the last transposed convolution, and nothing after it.", repro)

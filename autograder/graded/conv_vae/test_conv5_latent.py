@@ -33,9 +33,9 @@ def embeddings(draw):
     return torch.tensor(columns, dtype=torch.float32).T.contiguous(), draw(st.integers(1, lat))
 
 
-@item("CONV.5a", 5)
+@item("CONV.5a", 5, held_out=2)
 @given(embeddings())
-def test_top_variance_dims(gateway, data):
+def test_top_variance_dims(gateway, draw, data):
     """top_variance_dims: the k highest-variance dims, largest first (any order among exact ties)"""
     emb, k = data
     repro = f"top_variance_dims(torch.tensor({emb.int().tolist()}).float(), k={k})"
@@ -52,11 +52,14 @@ def test_top_variance_dims(gateway, data):
            f"{np.round(ranked, 4).tolist()} (largest first)", f"{np.round(var[idx], 4).tolist()}", TOP_HINT, repro)
 
 
-@item("CONV.5b", 4)
+@item("CONV.5b", 4, held_out=1)
 @given(st.integers(2, 12), st.floats(0.01, 0.4), st.floats(0.6, 0.99))
-def test_traversal_values(gateway, n, lo, hi):
+def test_traversal_values(gateway, draw, n, lo, hi):
     """traversal_values(n, lo, hi): standard-normal quantiles of n evenly spaced probabilities"""
-    for args, expected in (((), norm.ppf(np.linspace(0.05, 0.95, 7))), ((n, lo, hi), norm.ppf(np.linspace(lo, hi, n)))):
+    cases = [((n, lo, hi), norm.ppf(np.linspace(lo, hi, n)))]
+    if not draw.held_out:  # the defaults, published; the twin checks the held-out examples only
+        cases.insert(0, ((), norm.ppf(np.linspace(0.05, 0.95, 7))))
+    for args, expected in cases:
         call = f"traversal_values({', '.join(map(repr, args))})"
         got = expect_tensor(gateway.call("conv_vae.traversal_values", *args), call, (len(expected),),
                             "Return one value per probability: a (n,) tensor.", call)
@@ -111,10 +114,26 @@ def check_codes(codes, expected, call):
                          f"{TRAVERSE_HINT} Reproduce: {call}")
 
 
-@item("CONV.5c", 4)
-def test_traversal_one_dim(gateway):
+def traversal_cases(draw, published: tuple, n_dims: int, max_n: int) -> tuple:
+    """(lat, dims, n) of the traversal items: ``published`` on the public run; held out, as many cases of the
+    same kinds (dims a list, a list, then a tensor) with lat in n_dims..16, distinct dims and n in 2..max_n."""
+    if not draw.held_out:
+        return published
+    gen = draw.generator(0)
+    cases = []
+    for _, kind, _ in published:
+        lat = int(torch.randint(n_dims, 17, (1,), generator=gen))
+        dims = torch.randperm(lat, generator=gen)[:n_dims]
+        n = int(torch.randint(2, max_n + 1, (1,), generator=gen))
+        cases.append((lat, dims if isinstance(kind, torch.Tensor) else dims.tolist(), n))
+    return tuple(cases)
+
+
+@item("CONV.5c", 4, held_out=1)
+def test_traversal_one_dim(gateway, draw):
     """latent_traversal, one dim: n images, only that dim set, to each value in order; no gradient"""
-    for lat, dims, n in ((16, [3], 7), (5, [0], 4), (16, torch.tensor([15]), 7)):
+    published = ((16, [3], 7), (5, [0], 4), (16, torch.tensor([15]), 7))
+    for lat, dims, n in traversal_cases(draw, published, 1, 9):
         codes, requires_grad, call = traverse(gateway, lat, dims, n)
         expected = []
         for v in values(gateway, n):
@@ -126,10 +145,11 @@ def test_traversal_one_dim(gateway):
                "Wrap the decoding in torch.no_grad(): traversals are for looking, not for training.", call)
 
 
-@item("CONV.5d", 5)
-def test_traversal_two_dims(gateway):
+@item("CONV.5d", 5, held_out=2)
+def test_traversal_two_dims(gateway, draw):
     """latent_traversal, two dims: n*n images, row-major over (dims[0], dims[1])"""
-    for lat, dims, n in ((16, [2, 9], 7), (6, [4, 1], 3), (16, torch.tensor([11, 0]), 4)):
+    published = ((16, [2, 9], 7), (6, [4, 1], 3), (16, torch.tensor([11, 0]), 4))
+    for lat, dims, n in traversal_cases(draw, published, 2, 7):
         codes, _, call = traverse(gateway, lat, dims, n)
         expected = []
         for v in values(gateway, n):
