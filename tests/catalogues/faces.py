@@ -4,7 +4,7 @@ from tests.variants import Variant
 
 MIN_BUGS = 8
 MIN_CORRECT = 3
-ITEM_POINTS = (2, 8)  # each item's points lie within; they add up to the full marks
+ITEM_POINTS = (1, 8)  # each item's points lie within (a twin holds 1 or more); they add up to the full marks
 
 CHECK = ('    if n > len(dataset):\n'
          '        raise ValueError(f"cannot draw n={n} examples from a dataset of len(dataset)={len(dataset)}")\n')

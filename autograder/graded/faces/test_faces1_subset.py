@@ -5,6 +5,10 @@ grader can read back which examples the Subset holds. The worker seeds torch's g
 before every call (the ``seed=`` of the gateway, here the "call seed"); the ``seed`` argument of
 celeba_subset is passed positionally and varied on its own.
 """
+import math
+
+import torch
+
 from autograder.checks import expect, fail
 from autograder.errors import SubmissionError
 from autograder.rubric import item
@@ -19,7 +23,25 @@ SEED_HINT = ("Seed a generator of your own from `seed` (torch.Generator().manual
 CASES = [(100, 60, 0), (100, 100, 1), (7, 3, 2), (1000, 1, 12345)]
 
 
-def draw(gateway, size: int, n: int, seed: int, call_seed: int = 0) -> dict:
+def between(gen, low: int, high: int) -> int:
+    """A random int in [low, high]."""
+    return int(torch.randint(low, high + 1, (1,), generator=gen))
+
+
+def cases(draw) -> list:
+    """FACES.1a's (len(dataset), n, seed): ``CASES`` published; a twin draws each kind anew. Its first n is at
+    least 6 sqrt(size), so drawing with replacement repeats an index with probability above
+    1 - exp(-n (n - 1) / (2 size)) > 1 - 3e-8, as for the published (100, 60)."""
+    if not draw.held_out:
+        return CASES
+    gen = draw.generator(0)
+    big, whole, small = between(gen, 60, 400), between(gen, 20, 200), between(gen, 2, 10)
+    sizes_and_n = [(big, between(gen, math.ceil(6 * big ** 0.5), big)), (whole, whole),
+                   (small, between(gen, 1, small)), (between(gen, 500, 5000), 1)]
+    return [(size, n, between(gen, 0, 2**31 - 1)) for size, n in sizes_and_n]
+
+
+def subset_of(gateway, size: int, n: int, seed: int, call_seed: int = 0) -> dict:
     """celeba_subset(range_dataset(size), n, seed) with the global generator seeded to call_seed,
     described by ``probes.subset_info``."""
     data = gateway.trusted("autograder.probes:range_dataset", size, label=f"a dataset of length {size}")
@@ -39,12 +61,12 @@ def indices_of(info: dict, what: str, rep: str) -> list:
     return info["indices"]
 
 
-@item("FACES.1a", 3)
-def test_subset_distinct_in_range(gateway):
+@item("FACES.1a", 3, held_out=1)
+def test_subset_distinct_in_range(gateway, draw):
     """celeba_subset returns a Subset of n distinct indices, all inside the dataset"""
-    for size, n, seed in CASES:
+    for size, n, seed in cases(draw):
         what, rep = f"celeba_subset(dataset, n={n}, seed={seed}) for a dataset of length {size}", repro(size, n, seed)
-        info = draw(gateway, size, n, seed)
+        info = subset_of(gateway, size, n, seed)
         idx = indices_of(info, what, rep)
         outside = [i for i in idx if not 0 <= i < size]
         expect(not outside, f"indices of {what}", f"every index in [0, {size})",
@@ -61,19 +83,33 @@ def test_subset_distinct_in_range(gateway):
                "Wrap the dataset you were given: Subset(dataset, indices).", rep)
 
 
-@item("FACES.1b", 3)
-def test_subset_seeded(gateway):
+def seeded_case(draw) -> tuple:
+    """FACES.1b's (len(dataset), n, seed, other seeds, two call seeds): 500, 50, 3, (4, 5, 6), (0, 12345)
+    published; a twin draws 200-1,000 examples, n of 20 to a quarter of them, and distinct seeds."""
+    call_seeds = (draw.seed(0), draw.seed(12345))
+    if not draw.held_out:
+        return 500, 50, 3, (4, 5, 6), call_seeds
+    gen = draw.generator(3)
+    size = between(gen, 200, 1000)
+    seeds = [int(s) for s in torch.randperm(2**20, generator=gen)[:4]]
+    return size, between(gen, 20, size // 4), seeds[0], tuple(seeds[1:]), call_seeds
+
+
+@item("FACES.1b", 3, held_out=1)
+def test_subset_seeded(gateway, draw):
     """celeba_subset is repeatable for one seed (whatever torch's global RNG state) and changes with the seed"""
-    size, n, seed = 500, 50, 3
+    size, n, seed, others, (call_seed, other_call_seed) = seeded_case(draw)
     what = f"celeba_subset(dataset, n={n}, seed={seed}) for a dataset of length {size}"
-    first = indices_of(draw(gateway, size, n, seed, call_seed=0), what, repro(size, n, seed))
-    again = indices_of(draw(gateway, size, n, seed, call_seed=12345), what, repro(size, n, seed))
+    first = indices_of(subset_of(gateway, size, n, seed, call_seed=call_seed), what, repro(size, n, seed))
+    again = indices_of(subset_of(gateway, size, n, seed, call_seed=other_call_seed), what, repro(size, n, seed))
     expect(again == first, f"{what}, called twice with torch's global generator in two different states",
            "the same indices both times", f"{len(set(first) & set(again))} of {n} in common", SEED_HINT,
            repro(size, n, seed) + ", after torch.manual_seed(0) and after torch.manual_seed(12345)")
-    # For a correct sampler two seeds give the same 50-of-500 set with probability 1 / C(500, 50) < 1e-69.
-    for other in (4, 5, 6):
-        idx = indices_of(draw(gateway, size, n, other), what, repro(size, n, other))
+    # For a correct sampler two seeds give the same 50-of-500 set with probability 1 / C(500, 50) < 1e-69
+    # (a twin's n-of-size set: below 1 / C(200, 20) < 1e-27). The same call seed as the first draw, so that a
+    # sampler that ignores `seed` for torch's global generator gives the same set again.
+    for other in others:
+        idx = indices_of(subset_of(gateway, size, n, other, call_seed=call_seed), what, repro(size, n, other))
         expect(set(idx) != set(first), f"celeba_subset(dataset, n={n}, seed={other}) against seed={seed}",
                "a different set of examples", f"the same {n} examples (e.g. {sorted(first)[:5]} ...)", SEED_HINT,
                repro(size, n, other))
@@ -84,12 +120,12 @@ CLEAR_WORDS = ("larger", "exceed", "population", "size", "len", "more than", "to
                "only", "n =", "n=")
 
 
-@item("FACES.1c", 2)
+@item("FACES.1c", 2)  # no twin: it checks that an error is raised (and that n == len(dataset) is no error)
 def test_subset_too_large(gateway):
     """celeba_subset raises a clear error when n exceeds the dataset (and n == len(dataset) works)"""
     size = 10
     try:
-        info = draw(gateway, size, size, 0)
+        info = subset_of(gateway, size, size, 0)
     except SubmissionError as err:
         if err.kind != "raised":
             raise
