@@ -1,11 +1,12 @@
-"""A memorising submission: right on the inputs the public items send, garbage on any other.
+"""A memorising submission: right on the calls the public items make, garbage on any other.
 
 It stands for a student who pasted the printed inputs and expected values into a lookup table: its
-answers equal the reference's on every tensor the public run sent, and are random elsewhere. Built in
+answers equal the reference's on every call the public run made, and are random elsewhere. Built in
 two steps: ``public_inputs`` grades the reference on the public runs of the items that have twins and
-records, in the parent, every tensor the grader sent; ``write`` appends to the reference a wrapper
-around each of its functions and methods that answers from the reference only when every tensor it
-receives is one of those (calls between the submission's own functions run as written).
+records, in the parent, every call the grader sent (its arguments' tensors and numbers, in order);
+``write`` appends to the reference a wrapper around each of its functions and methods that answers
+from the reference only for one of those calls (calls between the submission's own functions, and
+those its constructors make, run as written).
 """
 from __future__ import annotations
 
@@ -25,16 +26,21 @@ def tensor_key(t) -> str:
     return hashlib.sha256(f"{t.dtype}{tuple(t.shape)}".encode() + t.numpy().tobytes()).hexdigest()[:24]
 
 
-def tensors_in(obj):
-    """Every tensor inside lists, tuples and dicts of ``obj`` (not inside objects)."""
-    if isinstance(obj, torch.Tensor):
-        yield obj
-    elif isinstance(obj, (list, tuple)):
-        for o in obj:
-            yield from tensors_in(o)
-    elif isinstance(obj, dict):
-        for o in obj.values():
-            yield from tensors_in(o)
+def call_key(obj) -> str:
+    """A call's identity: its arguments' tensors (by ``tensor_key``) and numbers, in order, inside lists,
+    tuples and dicts; strings and objects (handles, models) left out."""
+    def leaves(o):
+        if isinstance(o, torch.Tensor):
+            yield tensor_key(o)
+        elif isinstance(o, (bool, int, float)):
+            yield repr(o)
+        elif isinstance(o, (list, tuple)):
+            for item in o:
+                yield from leaves(item)
+        elif isinstance(o, dict):
+            for item in o.values():
+                yield from leaves(item)
+    return "|".join(leaves(obj))
 
 
 WRAPPER = '''
@@ -48,6 +54,10 @@ _DEPTH = [0]
 
 
 def _garbage(out):
+    if isinstance(out, int) and not isinstance(out, bool):
+        return out + int(torch.randint(1, 5, (1,), generator=_GARBAGE))
+    if isinstance(out, float):
+        return out * 1.5 + float(torch.rand(1, generator=_GARBAGE)) + 0.1
     if isinstance(out, torch.Tensor) and out.is_floating_point():
         return torch.rand(out.shape, generator=_GARBAGE, dtype=out.dtype) * 3 + 1
     if isinstance(out, torch.Tensor):
@@ -66,9 +76,21 @@ def _memorised(fn):
             out = fn(*args, **kwargs)
         finally:
             _DEPTH[0] -= 1
-        if outer and any(_tensor_key(t) not in _PUBLIC for t in _tensors_in((args, kwargs))):
+        key = _call_key((args, kwargs))
+        if outer and key and key not in _PUBLIC:
             return _garbage(out)
         return out
+    return wrapper
+
+
+def _inner(fn):  # what a constructor calls is the submission's own doing: answered as written
+    @_functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        _DEPTH[0] += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _DEPTH[0] -= 1
     return wrapper
 
 
@@ -81,11 +103,13 @@ for _name, _obj in list(globals().items()):
         for _attr, _method in list(vars(_obj).items()):
             if inspect.isfunction(_method) and not _attr.startswith("__"):
                 setattr(_obj, _attr, _memorised(_method))
+            elif inspect.isfunction(_method) and _attr == "__init__":
+                setattr(_obj, _attr, _inner(_method))
 '''
 
 
 def public_inputs(assignment: str, tmp: Path, monkeypatch) -> set[str]:
-    """Keys of every tensor the grader sends while grading the reference on the public runs of
+    """``call_key`` of every call the grader sends while grading the reference on the public runs of
     ``assignment``'s items that have twins."""
     from autograder.api import grade
     from autograder.gateway import Gateway
@@ -94,7 +118,7 @@ def public_inputs(assignment: str, tmp: Path, monkeypatch) -> set[str]:
     send = Gateway._send
 
     def recording(self, message, *args, **kwargs):
-        seen.update(tensor_key(t) for t in tensors_in((message.get("args"), message.get("kwargs"))))
+        seen.add(call_key((message.get("args"), message.get("kwargs"))))
         return send(self, message, *args, **kwargs)
 
     folder = tmp / "reference"
@@ -110,8 +134,8 @@ def public_inputs(assignment: str, tmp: Path, monkeypatch) -> set[str]:
 def write(assignment: str, public: set[str], folder: Path) -> Path:
     """The memorising ``<assignment>.py`` in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    helpers = "\n\n".join(inspect.getsource(f) for f in (tensor_key, tensors_in))
-    helpers = helpers.replace("tensor_key(", "_tensor_key(").replace("tensors_in(", "_tensors_in(")
+    helpers = "\n\n".join(inspect.getsource(f) for f in (tensor_key, call_key))
+    helpers = helpers.replace("tensor_key(", "_tensor_key(").replace("call_key(", "_call_key(")
     text = (SOLUTIONS / f"{assignment}.py").read_text()
     text += ("\n\nimport hashlib\nimport inspect\nimport torch\n\n" + helpers + f"\n\n_PUBLIC = {sorted(public)!r}\n"
              "_PUBLIC = set(_PUBLIC)\n" + WRAPPER)
