@@ -1,11 +1,10 @@
 """A.1 (20 points): the plain autoencoder's layers, encode, decode and forward."""
 import torch
 
-from autograder.recognition import expect_layers, expect_variant
 from autograder.checks import assert_close, expect, expect_tensor
 from autograder.errors import SubmissionError
+from autograder.recognition import expect_layers, expect_variant
 from autograder.rubric import item
-
 
 LAYERS_HINT = ("Encoder: data -> hidden -> code; decoder: code -> hidden -> data, each nn.Linear with a bias; "
                "use n_dims_hidden and n_dims_code instead of fixed numbers.")

@@ -10,7 +10,6 @@ from autograder.rubric import item
 from autograder.strategies import gaussian_params
 
 
-
 def bernoulli_inputs(draw):
     """(p, x_binary, x_grey), each (16, 784): decoder means in (0.01, 0.99), binarized and grey pixels."""
     gen = draw.generator(3)
