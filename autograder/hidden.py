@@ -77,7 +77,7 @@ class Draw:
 def twin_message(public_id: str, public_passed: bool | None) -> str:
     """The failure text of a twin: which item to revisit, never the inputs or the numbers."""
     first = (f"{public_id} passes on its published inputs but fails on held-out ones" if public_passed
-             else f"Fails on held-out inputs too")
+             else "Fails on held-out inputs too")
     return (f"{first}: compute the result for any input, not the printed values ({public_id}'s hints apply; "
             "the held-out inputs are not shown).")
 
