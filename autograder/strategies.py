@@ -1,4 +1,4 @@
-"""Bounded hypothesis strategies shared by the graded items."""
+"""Bounded hypothesis strategies shared by the graded items, and the held-out inputs several items share."""
 from __future__ import annotations
 
 import torch
@@ -22,3 +22,14 @@ def gaussian_params(draw, max_batch: int = 6, max_dim: int = 5, mu_bound: float 
 @st.composite
 def seeds(draw):
     return draw(st.integers(0, 2**31 - 1))
+
+
+def saturated_bernoulli(gen: torch.Generator, shape: tuple, ends: float = 0.5):
+    """(p, x) of ``shape`` for a held-out run of a "finite at p = 0 or 1" check: x binary, p uniform in (0, 1)
+    with a share ``ends`` set exactly to 0 or 1; the first four values cover every case, (p, x) = (0, 0),
+    (1, 1), (0, 1) and (1, 0)."""
+    p, x = torch.rand(shape, generator=gen), (torch.rand(shape, generator=gen) < 0.5).float()
+    mask = torch.rand(shape, generator=gen) < ends
+    p[mask] = (torch.rand(shape, generator=gen)[mask] < 0.5).float()
+    p.view(-1)[:4], x.view(-1)[:4] = torch.tensor([0.0, 1.0, 0.0, 1.0]), torch.tensor([0.0, 1.0, 1.0, 0.0])
+    return p, x

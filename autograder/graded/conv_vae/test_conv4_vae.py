@@ -9,7 +9,7 @@ from autograder.checks import assert_close, expect, expect_learns, expect_tensor
 from autograder.graded.conv_vae.layers import call_text, hint_on_error
 from autograder.reparameterize_checks import ks_mu_sigma, ks_p_min
 from autograder.rubric import item
-from autograder.strategies import gaussian_params
+from autograder.strategies import gaussian_params, saturated_bernoulli
 
 BCE_HINT = ("r_loss(x_hat, x) is -sum[x log x_hat + (1 - x) log(1 - x_hat)]: the log is of the OUTPUT x_hat "
             "(first argument), never of the target x; summed (not averaged) over batch and pixels.")
@@ -79,13 +79,7 @@ def saturated_inputs(draw):
     if not draw.held_out:
         return (torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 0.25]).reshape(1, 1, 2, 3),
                 torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0, 0.0]).reshape(1, 1, 2, 3))
-    gen = draw.generator(0)
-    shape = (2, 1, 4, 5)
-    x_hat, x = torch.rand(shape, generator=gen), (torch.rand(shape, generator=gen) < 0.5).float()
-    ends = torch.rand(shape, generator=gen) < 0.5
-    x_hat[ends] = (torch.rand(shape, generator=gen)[ends] < 0.5).float()
-    x_hat[0, 0, 0, :4], x[0, 0, 0, :4] = torch.tensor([0.0, 1.0, 0.0, 1.0]), torch.tensor([0.0, 1.0, 1.0, 0.0])
-    return x_hat, x  # every case: (0, 0), (1, 1), (0, 1) and (1, 0) in the first row
+    return saturated_bernoulli(draw.generator(0), (2, 1, 4, 5))
 
 
 @item("CONV.4d", 3, held_out=1)

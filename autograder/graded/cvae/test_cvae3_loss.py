@@ -5,7 +5,7 @@ from hypothesis import given
 from autograder import oracles
 from autograder.checks import assert_close, expect, expect_tensor, repro_tensor
 from autograder.rubric import item
-from autograder.strategies import gaussian_params
+from autograder.strategies import gaussian_params, saturated_bernoulli
 
 BCE_HINT = ("The reconstruction term is -sum[x log recon_x + (1 - x) log(1 - recon_x)]: prediction first, "
             "target second (F.binary_cross_entropy(recon_x, x, reduction='sum')), summed over batch and pixels.")
@@ -32,12 +32,7 @@ def saturated_inputs(draw):
         x = torch.zeros(2, 784)
         x[0, :4] = x[1, :4] = torch.tensor([1.0, 0.0, 0.0, 1.0])
         return p, x
-    gen = draw.generator(0)
-    p, x = torch.rand(2, 784, generator=gen), (torch.rand(2, 784, generator=gen) < 0.5).float()
-    ends = torch.rand(2, 784, generator=gen) < 0.1
-    p[ends] = (torch.rand(2, 784, generator=gen)[ends] < 0.5).float()
-    p[0, :4], x[0, :4] = torch.tensor([0.0, 1.0, 0.0, 1.0]), torch.tensor([0.0, 1.0, 1.0, 0.0])  # every case
-    return p, x
+    return saturated_bernoulli(draw.generator(0), (2, 784), ends=0.1)
 
 
 def loss(model, recon_x, x, mu, logvar, what):

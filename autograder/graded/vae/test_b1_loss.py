@@ -7,7 +7,7 @@ from autograder import oracles
 from autograder.calibration import KL_MONTE_CARLO
 from autograder.checks import assert_close, expect, expect_tensor, repro_tensor
 from autograder.rubric import item
-from autograder.strategies import gaussian_params
+from autograder.strategies import gaussian_params, saturated_bernoulli
 
 
 def bernoulli_inputs(draw):
@@ -40,12 +40,7 @@ def saturated_inputs(draw):
     """(p, x) of shape (1, 6) or more: p exactly 0 or 1 where x agrees and where it does not, and inside."""
     if not draw.held_out:
         return torch.tensor([[0.0, 1.0, 0.0, 1.0, 0.5, 0.25]]), torch.tensor([[0.0, 1.0, 1.0, 0.0, 1.0, 0.0]])
-    gen = draw.generator(0)
-    p, x = torch.rand(3, 20, generator=gen), (torch.rand(3, 20, generator=gen) < 0.5).float()
-    ends = torch.rand(3, 20, generator=gen) < 0.5
-    p[ends] = (torch.rand(3, 20, generator=gen)[ends] < 0.5).float()
-    p[0, :4], x[0, :4] = torch.tensor([0.0, 1.0, 0.0, 1.0]), torch.tensor([0.0, 1.0, 1.0, 0.0])  # every case
-    return p, x
+    return saturated_bernoulli(draw.generator(0), (3, 20))
 
 
 @item("B.1b", 3, held_out=1)
