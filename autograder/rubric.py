@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.hidden import secret_seed, twin_id
+from autograder.hidden import public_of, secret_seed, twin_id
 
 VISIBILITIES = ("visible", "hidden")
 
@@ -85,8 +85,11 @@ ID_SHAPE = re.compile(r"^[A-Za-z]+(\.(\d+[a-z]?|[a-z])(\.h)?)?$")
 
 def names_item(token: str, item_id: str) -> bool:
     """Whether ``token`` names ``item_id``: the id itself, or a part it belongs to ("B.1" or "B" for
-    "B.1c"; "CVAE" for "CVAE.2a"). Case-insensitive."""
-    token, item_id = token.upper(), item_id.upper()
+    "B.1c"; "CVAE" for "CVAE.2a"); a twin goes with its item ("B.1c" and "B.1" name "B.1c.h").
+    Case-insensitive."""
+    if token.upper() == item_id.upper():
+        return True
+    token, item_id = token.upper(), public_of(item_id).upper()
     if item_id == token or item_id.startswith(token + "."):
         return True
     return token[-1].isdigit() and item_id.startswith(token) and item_id[len(token):].isalpha()

@@ -25,11 +25,11 @@ import types
 import torch
 import torch.nn.functional as F
 
-from course.losses import kl_sum
+from course.losses import bce_sum, kl_sum
 
 
 def _reconstruction_loss(recon_x, x):
-    return F.binary_cross_entropy(recon_x, x, reduction="sum")
+    return bce_sum(recon_x, x)  # clamped: a decoder without its Sigmoid costs the decoder's items only
 
 
 def _reparameterize(mu, logvar):
@@ -41,11 +41,13 @@ def _one_hot(labels, n_classes=10):
 
 
 def _r_loss(x_hat, x):
-    return F.binary_cross_entropy(x_hat, x, reduction="sum")
+    return bce_sum(x_hat, x)
 
 
 def _kl_loss(mu, sigma):
-    return kl_sum(mu, 2 * torch.log(sigma))  # sigma is the standard deviation
+    # sigma is the standard deviation; the KL depends on sigma^2 only, so an encoder that lets sigma go
+    # negative (CONV.2d) does not turn forward's and backward's items into NaN
+    return kl_sum(mu, torch.log(sigma.pow(2)))
 
 
 def _gaussian(mu, sigma):

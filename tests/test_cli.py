@@ -114,12 +114,13 @@ def test_a_package_planted_in_the_current_folder_is_not_imported(tmp_path):
 
 
 def test_item_ids_select_items(tmp_path):
-    """-k with the ids the report prints runs those items (a part names all of its items), across files."""
+    """-k with the ids the report prints runs those items and their twins (a part names all of its items),
+    across files."""
     out = tmp_path / "results.json"
     proc = run(SOLUTIONS, "-k", "B.1c, CVAE.1", "--json", out)
     assert proc.returncode == 0, proc.stderr
     tags = sorted(t["tags"][1] for t in json.loads(out.read_text())["tests"] if "manual" not in t["tags"])
-    assert tags == ["B.1c", "CVAE.1a", "CVAE.1b", "CVAE.1c"]
+    assert tags == ["B.1c", "B.1c.h", "CVAE.1a", "CVAE.1a.h", "CVAE.1b", "CVAE.1b.h", "CVAE.1c", "CVAE.1c.h"]
 
 
 def test_selection_of_nothing_exits_2_and_lists_the_ids():
@@ -134,3 +135,5 @@ def test_names_item():
     assert names_item("B.1c", "B.1c") and names_item("b.1", "B.1c") and names_item("B", "B.1c")
     assert names_item("CVAE", "CVAE.2a") and names_item("CVAE.2", "CVAE.2a")
     assert not names_item("B.1", "B.10a") and not names_item("C", "CVAE.2a") and not names_item("B.1c", "B.1")
+    assert names_item("B.1c", "B.1c.h") and names_item("CVAE.1", "CVAE.1a.h") and names_item("B.1c.h", "B.1c.h")
+    assert not names_item("B.1c.h", "B.1c") and not names_item("C.a", "C.b.h")
