@@ -1,7 +1,7 @@
 """Build what leaves the course staff's hands.
 
     python -m autograder release OUT          # the student hand-out
-    python -m autograder gradescope OUT.zip   # a Gradescope autograder bundle
+    python -m autograder gradescope OUT.zip [--assignment vae ...]   # a Gradescope autograder bundle
 
 The hand-out holds the stubs, the trusted course code, the public graded items
 and the students' README; never solutions/, hidden items or the project's own
@@ -22,6 +22,7 @@ import zipfile
 from pathlib import Path
 
 from autograder.hidden import SEED_FILE
+from course import registry
 from autograder.report import failed_results
 from autograder.rubric import hidden_files
 
@@ -78,7 +79,7 @@ ROOT="${AUTOGRADER_ROOT:-/autograder}"
 PY="${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
 mkdir -p "$ROOT/results"
 cd "$ROOT/source"
-COURSE_DATA="${COURSE_DATA:-$ROOT/data}" "$PY" -m autograder "$ROOT/submission" --json "$ROOT/results/results.json"
+COURSE_DATA="${COURSE_DATA:-$ROOT/data}" "$PY" -m autograder "$ROOT/submission"@ASSIGNMENTS@ --json "$ROOT/results/results.json"
 status=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
   @WRITE_FAILED_RESULTS@ > "$ROOT/results/results.json"
@@ -87,21 +88,28 @@ exit 0
 """
 
 
-def run_autograder() -> str:
-    """The run_autograder script. Where Python cannot run at all it still writes results.json:
-    ``report.failed_results`` rendered now, into which the shell only puts the exit status."""
+def run_autograder(assignments: list[str] | None = None) -> str:
+    """The run_autograder script, grading ``assignments`` (all when None). Where Python cannot run at all it
+    still writes results.json: ``report.failed_results`` rendered now, into which the shell only puts the
+    exit status."""
     marker = "@STATUS@"
     text = json.dumps(failed_results(f"The grader could not run (exit status {marker}). "
                                      "Please tell the course staff."))
     write = "printf '%s\\n' " + '"$status"'.join(shlex.quote(part) for part in text.split(marker))
-    return RUN_AUTOGRADER.replace("@WRITE_FAILED_RESULTS@", write)
+    chosen = "".join(f" --assignment {shlex.quote(a)}" for a in assignments or [])
+    return RUN_AUTOGRADER.replace("@WRITE_FAILED_RESULTS@", write).replace("@ASSIGNMENTS@", chosen)
 
 
-def gradescope(zip_path: Path) -> Path:
-    """A Gradescope autograder zip: setup.sh and run_autograder at the top, the grader inside."""
+def gradescope(zip_path: Path, assignments: list[str] | None = None) -> Path:
+    """A Gradescope autograder zip: setup.sh and run_autograder at the top, the grader inside. It grades
+    ``assignments`` only (a homework that asks for vae.py scores x / 100; the bonus only when named), or
+    every assignment when None."""
+    unknown = sorted(set(assignments or []) - set(registry.names()))
+    if unknown:
+        raise ValueError(f"unknown assignment(s) {', '.join(unknown)}; choose from {', '.join(registry.names())}")
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", run_autograder())):
+        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", run_autograder(assignments))):
             info = zipfile.ZipInfo(name)
             info.external_attr = (stat.S_IFREG | 0o755) << 16
             zf.writestr(info, text)
@@ -133,6 +141,9 @@ def main_gradescope(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder gradescope",
                                      description="Write a Gradescope autograder bundle (zip).")
     parser.add_argument("zip", type=Path)
+    parser.add_argument("-a", "--assignment", action="append", choices=registry.names(), dest="assignments",
+                        help="grade only this assignment's file (repeat for several; default: all five)")
     args = parser.parse_args(argv)
-    print(f"Gradescope bundle written to {gradescope(args.zip)}")
+    bundle = gradescope(args.zip, args.assignments)
+    print(f"Gradescope bundle written to {bundle}, grading {', '.join(args.assignments or registry.names())}")
     return 0

@@ -104,7 +104,8 @@ def render_text(report: Report, width: int = 92) -> str:
 
 
 def to_gradescope(report: Report) -> dict:
-    """Gradescope's results.json: score, tests[name, score, max_score, status, output, tags]."""
+    """Gradescope's results.json: score, tests[name, score, max_score, status, output, tags, visibility], plain
+    text throughout; a manual part is listed without a score or a status (tests/gradescope_results.schema.json)."""
     tests = []
     for it in report.items:
         tests.append({
@@ -117,9 +118,9 @@ def to_gradescope(report: Report) -> dict:
             "visibility": "visible" if it.visibility == "visible" else "after_published",
         })
     for name in report.assignments:
-        for item_id, title in _manual(name):
-            tests.append({"name": f"{name}.py {item_id}: {title} (manual review)", "score": 0, "max_score": 0,
-                          "status": "passed", "output": "Graded by a person, not by the autograder.",
+        for item_id, title in _manual(name):  # no score and no status: nobody has graded it yet
+            tests.append({"name": f"{name}.py {item_id}: {title} (graded by course staff)",
+                          "output": "Graded by course staff, not by the autograder: its points are not in this score.",
                           "tags": [name, item_id, "manual"], "visibility": "visible"})
     shown = [i for i in report.items if i.visibility == "visible" and not _is_bonus(i.assignment)]
     if len(shown) < len([i for i in report.items if not _is_bonus(i.assignment)]):
@@ -128,8 +129,9 @@ def to_gradescope(report: Report) -> dict:
                 f"{_fmt(sum(i.points for i in shown))}; held-out items appear when grades are published.")
     else:
         line = f"{'Public items only. ' if report.public_only else ''}Score {_fmt(report.score)} / {_fmt(report.possible)}."
-    out = {"score": report.score, "tests": tests, "execution_time": round(report.seconds, 2),
-           "output": f"{line} Isolation: {report.isolation}.", "extra_data": {"isolation": report.isolation}}
+    out = {"score": report.score, "tests": tests, "execution_time": int(round(report.seconds)),
+           "output": f"{line} Isolation: {report.isolation}.", "output_format": "text", "test_output_format": "text",
+           "extra_data": {"isolation": report.isolation}}
     if report.output and any(i.visibility != "visible" for i in report.items):
         # printed while hidden items ran too, so it may hold their inputs: course staff only
         tests.append({"name": "What the submitted code printed (course staff only)", "score": 0, "max_score": 0,

@@ -14,7 +14,7 @@ from autograder.hidden import SEED_FILE
 from autograder.rubric import declared_items, hidden_files
 from tests.test_cli import validate_gradescope
 from tests.test_stubs import split_blocks
-from tests.variants import ROOT, SOLUTIONS
+from tests.variants import ROOT, SOLUTIONS, STUBS
 
 
 def solution_bodies() -> list[str]:
@@ -90,17 +90,15 @@ def test_release_installs_and_grades_stubs_in_a_fresh_venv(tmp_path):
     assert str(venv) in origin  # the installed hand-out, not this checkout
 
 
-def test_gradescope_bundle_grades_a_submission(tmp_path):
-    bundle = gradescope(tmp_path / "autograder.zip")
+def run_bundle(bundle: Path, files: dict, tmp_path: Path) -> dict:
+    """Grade ``files`` (name -> text) with ``bundle`` in a Gradescope-shaped folder (source/, submission/,
+    results/); returns results.json."""
+    root = tmp_path / "autograder"
     with zipfile.ZipFile(bundle) as zf:
-        names = zf.namelist()
-        assert {"setup.sh", "run_autograder", "pyproject.toml"} <= set(names)
-        assert not any(n.startswith("solutions/") for n in names)
-        assert any(n.endswith("_hidden.py") for n in names)
-        root = tmp_path / "autograder"
         zf.extractall(root / "source")
     (root / "submission").mkdir()
-    (root / "submission" / "vae.py").write_text((SOLUTIONS / "vae.py").read_text())
+    for name, text in files.items():
+        (root / "submission" / name).write_text(text)
     run = root / "source" / "run_autograder"
     run.chmod(0o755)
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
@@ -109,16 +107,42 @@ def test_gradescope_bundle_grades_a_submission(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     data = json.loads((root / "results" / "results.json").read_text())
     validate_gradescope(data)
+    return data
+
+
+def test_gradescope_bundle_grades_a_submission(tmp_path):
+    """A bundle of every assignment: vae.py alone earns its 100 points, the other four are missing."""
+    bundle = gradescope(tmp_path / "autograder.zip")
+    with zipfile.ZipFile(bundle) as zf:
+        names = zf.namelist()
+        assert {"setup.sh", "run_autograder", "pyproject.toml"} <= set(names)
+        assert not any(n.startswith("solutions/") for n in names)
+        assert any(n.endswith("_hidden.py") for n in names)
+    data = run_bundle(bundle, {"vae.py": (SOLUTIONS / "vae.py").read_text()}, tmp_path)
     assert data["score"] == 100  # vae.py full marks, hidden items included; the other four missing
-    assert any("missing" in t["output"] for t in data["tests"])
+    assert any("missing" in t.get("output", "") for t in data["tests"])
+    assert sum(t.get("max_score", 0) for t in data["tests"] if "faces" not in t["tags"]) == 400
     twins = [t for t in data["tests"] if t["tags"][1].endswith(".h")]
     assert twins and all(t["visibility"] == "after_published" for t in twins)
     shown = [t for t in data["tests"] if t.get("visibility") == "visible" and "faces" not in t["tags"]]
-    earned, possible = sum(t["score"] for t in shown), sum(t["max_score"] for t in shown)
+    earned, possible = sum(t.get("score", 0) for t in shown), sum(t.get("max_score", 0) for t in shown)
     assert f"Score on the items shown now: {earned:g} / {possible:g};" in data["output"]
     assert earned < 100 and possible < 400  # the held-out points are not in the line
     # the bundle's own held-out seed: not the checkout's, and another one in the next bundle
-    seed = (root / "source" / "autograder" / "graded" / "held_out_seed").read_text()
+    seed = (tmp_path / "autograder" / "source" / "autograder" / "graded" / "held_out_seed").read_text()
     with zipfile.ZipFile(gradescope(tmp_path / "again.zip")) as zf:
         again = zf.read("autograder/graded/held_out_seed").decode()
     assert int(seed) != int(again) and seed != SEED_FILE.read_text()
+
+
+def test_one_homework_bundle_grades_only_its_file(tmp_path):
+    """A vae-only homework: x / 100, no other assignment's items, no bonus; manual parts carry no score."""
+    cvae = (SOLUTIONS / "cvae.py").read_text()
+    data = run_bundle(gradescope(tmp_path / "vae.zip", ["vae"]), {"vae.py": (STUBS / "vae.py").read_text(),
+                                                                   "cvae.py": cvae}, tmp_path)
+    assert {t["tags"][0] for t in data["tests"]} == {"vae"}
+    assert data["score"] == 0 and sum(t.get("max_score", 0) for t in data["tests"]) == 100
+    manual = [t for t in data["tests"] if "manual" in t["tags"]]
+    assert manual and all("status" not in t and "score" not in t for t in manual)
+    with pytest.raises(ValueError, match="unknown assignment"):
+        gradescope(tmp_path / "x.zip", ["vea"])
