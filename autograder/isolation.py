@@ -116,12 +116,29 @@ def plan(mode: str = "auto", namespaces: bool = True) -> Plan:
 
 
 def label(layers) -> str:
-    """The report's words for the layers a worker had, e.g. 'kernel: namespaces + landlock + seccomp'."""
+    """The report's words for the layers a worker had and the user it ran as, e.g. 'kernel: namespaces +
+    landlock + seccomp; submitted code ran as nobody (uid 65534)'."""
     kernel_layers = [name for name in ("namespaces", "landlock", "seccomp") if name in layers]
     cgroup = "cgroup" in layers
     if not kernel_layers:
-        return "python audit hook only" + (", in a cgroup" if cgroup else "")
-    return "kernel: " + " + ".join(kernel_layers + ["cgroup"] * cgroup)
+        text = "python audit hook only" + (", in a cgroup" if cgroup else "")
+    else:
+        text = "kernel: " + " + ".join(kernel_layers + ["cgroup"] * cgroup)
+    uids = [int(x.split(":", 1)[1]) for x in layers if x.startswith("uid:")]
+    if uids:
+        text += f"; submitted code ran as {_user(uids[0])}"
+    return text
+
+
+def _user(uid: int) -> str:
+    if uid == 0:
+        return "root (uid 0: the drop to an unprivileged user did not happen)"
+    try:
+        import pwd
+
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except (ImportError, KeyError):
+        return f"uid {uid}"
 
 
 def python_roots() -> list[str]:

@@ -232,6 +232,7 @@ def main(config_json: str, request_fd: int, reply_fd: int) -> None:
     layers = _harden(config) if config.get("sandbox", True) else []
     sys.path.insert(0, SUBMISSION_ROOT)
     worker = Worker(SUBMISSION_ROOT)
+    layers.append(f"uid:{os.geteuid()}")  # the user submitted code runs as, for the report's first line
     protocol.write_frame(reply_fd, {"ready": os.getpid(), "layers": layers})
     while True:
         try:

@@ -43,6 +43,8 @@ def test_labels_name_the_layers():
     assert isolation.label(["namespaces", "seccomp", "landlock"]) == "kernel: namespaces + landlock + seccomp"
     assert isolation.label(["landlock", "seccomp"]) == "kernel: landlock + seccomp"
     assert isolation.label(["unprivileged user"]) == "python audit hook only"
+    assert isolation.label(["landlock", "seccomp", "uid:65534"]).endswith("submitted code ran as nobody (uid 65534)")
+    assert "did not happen" in isolation.label(["landlock", "seccomp", "uid:0"])
 
 
 def test_grants_leave_out_denied_branches(tmp_path):
