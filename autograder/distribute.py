@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import secrets
 import shlex
 import shutil
@@ -62,6 +63,11 @@ SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once when the autograder image is built.
 set -euo pipefail
 apt-get update -qq && apt-get install -y -qq python3 python3-venv python3-pip > /dev/null
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (@MAJOR@, @MINOR@))'; then
+  echo "setup.sh: the grader needs Python >= @MAJOR@.@MINOR@, and this image's python3 is $(python3 --version 2>&1)." >&2
+  echo "setup.sh: choose a newer base image in the autograder settings (Ubuntu 22.04 or later)." >&2
+  exit 1
+fi
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --quiet /autograder/source
 # Build the embedded digits once, as root, so grading only reads them.
@@ -88,6 +94,14 @@ exit 0
 """
 
 
+def setup_sh() -> str:
+    """setup.sh, with the Python version that pyproject.toml requires (its one home)."""
+    found = re.search(r'requires-python\s*=\s*">=(\d+)\.(\d+)"', (ROOT / "pyproject.toml").read_text())
+    if found is None:
+        raise ValueError("pyproject.toml has no requires-python = \">=X.Y\" line")
+    return SETUP_SH.replace("@MAJOR@", found.group(1)).replace("@MINOR@", found.group(2))
+
+
 def run_autograder(assignments: list[str] | None = None) -> str:
     """The run_autograder script, grading ``assignments`` (all when None). Where Python cannot run at all it
     still writes results.json: ``report.failed_results`` rendered now, into which the shell only puts the
@@ -109,7 +123,7 @@ def gradescope(zip_path: Path, assignments: list[str] | None = None) -> Path:
         raise ValueError(f"unknown assignment(s) {', '.join(unknown)}; choose from {', '.join(registry.names())}")
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", run_autograder(assignments))):
+        for name, text in (("setup.sh", setup_sh()), ("run_autograder", run_autograder(assignments))):
             info = zipfile.ZipInfo(name)
             info.external_attr = (stat.S_IFREG | 0o755) << 16
             zf.writestr(info, text)

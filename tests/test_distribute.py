@@ -146,3 +146,21 @@ def test_one_homework_bundle_grades_only_its_file(tmp_path):
     assert manual and all("status" not in t and "score" not in t for t in manual)
     with pytest.raises(ValueError, match="unknown assignment"):
         gradescope(tmp_path / "x.zip", ["vea"])
+
+
+def test_setup_refuses_an_old_python_with_a_clear_message(tmp_path):
+    """setup.sh's version check (the requires-python of pyproject.toml) on an image whose python3 is too old."""
+    from autograder.distribute import setup_sh
+
+    text = setup_sh()
+    check = text[text.index("if ! python3"):text.index("fi\n") + 3]
+    old = tmp_path / "bin" / "python3"
+    old.parent.mkdir()
+    old.write_text('#!/bin/sh\nif [ "$1" = "--version" ]; then echo "Python 3.8.10"; exit 0; fi\nexit 1\n')
+    old.chmod(0o755)
+    proc = subprocess.run(["bash", "-c", check], capture_output=True, text=True,
+                          env={**os.environ, "PATH": f"{old.parent}:{os.environ['PATH']}"})
+    assert proc.returncode == 1 and "needs Python >= 3.10" in proc.stderr and "Python 3.8.10" in proc.stderr
+    fine = subprocess.run(["bash", "-c", check], capture_output=True, text=True,
+                          env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+    assert fine.returncode == 0, fine.stderr
