@@ -1,98 +1,553 @@
 """Grade a whole class: every sub-folder or zip of a folder is one submission.
 
-    python -m autograder batch DIR [--workers N] [--csv grades.csv] [--out DIR_results]
+    python -m autograder batch DIR [--workers N] [--csv gradebook.csv] [--out DIR_results]
+                                   [-a ASSIGNMENT ...] [-k ITEMS] [--force] [--retry-failed]
 
 Each submission is graded in its own process (``python -m autograder SUB --json
-...``) under a wall-clock limit, so one that hangs or crashes costs only its
-own time. Writes one results.json per submission and one CSV row each.
-Gradescope's export layout (one folder per submission, plus
-``submission_metadata.yml``) is read as is.
+...``) under a wall-clock limit, so one that hangs or crashes costs only its own
+time. OUT (default ``DIR_results``, beside DIR) gets one folder per submission
+holding ``results.json`` (Gradescope's format), ``report.txt`` (what the grader
+printed) and ``done.json``, and two tables:
+
+``gradebook.csv`` (``--csv``): one row per student, for an LMS gradebook import.
+    ``name``, ``email``, ``sid``: the student, from ``submission_metadata.yml``
+    (a student with no metadata gets the submission's folder name as ``name``
+    and empty ``email`` and ``sid``); ``submission``: the folder graded; then one
+    column per assignment graded (``vae``, ``cvae``, ``conv_vae``, ``pca_ae``;
+    ``faces`` is the bonus, a column of its own): the points earned, all items
+    (held-out ones too), as a plain number; ``note``: empty, or why the scores
+    on that row are empty (grading failed). ``submission`` and ``note`` are
+    text for course staff: map only the assignment columns to grade items.
+    Every member of a group submission gets a row with the group's scores.
+
+``items.csv`` (``--items``): one row per submission, for course staff.
+    ``submission``, ``students`` ("name <email> [sid]; ..."), ``total`` (the
+    results.json score: every item, bonus included), then one column per item
+    as ``<assignment> <item id>`` (``vae B.1a``; held-out twins end in ``.h``),
+    then ``note``.
+
+A grading that failed (the grader exited non-zero, timed out, or could not run
+an assignment's items) leaves its scores empty, never 0, and says why in
+``note``; a student's broken code is a real 0 (each item says why in
+results.json).
+
+Gradescope's export ("Download submissions": one ``submission_<id>`` folder per
+submission and ``submission_metadata.yml`` mapping each folder to
+``:submitters:``, a list of ``:name:``, ``:email:``, ``:sid:``) is read as is;
+DIR may also be the folder that holds the unpacked export. Without the metadata
+file, students are keyed by folder name.
+
+Resumable: ``done.json`` is written (atomically, after results.json) once a
+submission is graded; it records the grader version (a hash of the autograder's
+and the course package's source and the held-out seed), the submission's hash
+(a folder's regular files, by relative path; a zip's bytes), the grading
+options and results.json's hash. A re-run grades only submissions without a
+matching done.json (``--force``: all; ``--retry-failed``: also those whose
+grading failed) and always rebuilds both tables from every submission's
+results.json. An interrupted batch keeps every submission it finished.
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
+import os
+import re
+import signal
 import subprocess
 import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from tqdm import tqdm
 
 from autograder.report import failed_results
 from autograder.results_file import write_results
 
+METADATA = "submission_metadata.yml"
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # holds autograder/ and course/
 
-def find_submissions(folder: Path) -> list[Path]:
-    """Sub-folders and .zip files of ``folder``, sorted by name; hidden entries skipped."""
+
+class BatchError(Exception):
+    """The batch cannot start (exit 2): a missing folder, a malformed metadata file."""
+
+
+# ---------------------------------------------------------------------------------------------- submissions
+
+def find_submissions(folder: Path, exclude: Path | None = None) -> list[Path]:
+    """Sub-folders and .zip files of ``folder``, sorted by name; hidden entries and ``exclude`` skipped."""
     return sorted(p for p in folder.iterdir()
-                  if not p.name.startswith((".", "__")) and (p.is_dir() or p.suffix == ".zip"))
+                  if not p.name.startswith((".", "__")) and (p.is_dir() or p.suffix == ".zip")
+                  and (exclude is None or p.resolve() != exclude.resolve()))
 
 
-def grade_one(submission: Path, out: Path, timeout: float, extra: list[str]) -> dict:
-    out.mkdir(parents=True, exist_ok=True)
-    results = out / "results.json"
-    cmd = [sys.executable, "-m", "autograder", str(submission), "--json", str(results), *extra]
+def submission_key(sub: Path) -> str:
+    """The name a submission goes by in the tables and OUT: a folder's name, a zip's without .zip."""
+    return sub.stem if sub.suffix == ".zip" and sub.is_file() else sub.name
+
+
+def export_root(folder: Path) -> Path:
+    """``folder``, or the one folder inside it that holds Gradescope's metadata (an unpacked export zip)."""
+    if (folder / METADATA).exists():
+        return folder
+    inner = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))]
+    if len(inner) == 1 and (inner[0] / METADATA).is_file():
+        return inner[0]
+    return folder
+
+
+# ---------------------------------------------------------------------------------------------- metadata
+
+@dataclass(frozen=True)
+class Student:
+    name: str
+    email: str = ""
+    sid: str = ""
+
+    def label(self) -> str:
+        return self.name + (f" <{self.email}>" if self.email else "") + (f" [{self.sid}]" if self.sid else "")
+
+
+class _MetadataLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, with two changes for Gradescope's Ruby-written file: plain scalars stay
+    strings (a sid ``00123`` stays ``00123``, not the octal number 83), and a Ruby tag
+    (``!ruby/object:...``) builds plain data instead of failing; no Python object is ever built."""
+
+
+_MetadataLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:null"]
+    for first, resolvers in _MetadataLoader.yaml_implicit_resolvers.items()}
+
+
+def _plain(loader, suffix, node):
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)
+
+
+_MetadataLoader.add_multi_constructor("!", _plain)
+
+
+def _field(entry: dict, name: str):
+    """``entry[":name"]`` as Gradescope writes it, or ``entry["name"]``."""
+    return entry.get(f":{name}", entry.get(name))
+
+
+def read_metadata(path: Path) -> dict[str, list[Student]]:
+    """{folder name: its submitters} from Gradescope's ``submission_metadata.yml``; BatchError naming the
+    file and the problem when it is not that."""
     try:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
-        (out / "report.txt").write_bytes(proc.stdout[-200_000:])
-        if proc.returncode != 0 or not results.is_file():
-            data = failed_results(f"grading exited with status {proc.returncode}: "
-                                  + proc.stdout.decode(errors="replace")[-1000:])
-            write_results(results, data)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_MetadataLoader)
+    except OSError as exc:
+        raise BatchError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise BatchError(f"{path} is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        raise BatchError(f"{path} is not valid YAML"
+                         + (f" (line {where.line + 1}, column {where.column + 1})" if where else "")
+                         + f": {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(data, dict):
+        raise BatchError(f"{path} should map each submission folder (submission_<id>) to its metadata; "
+                         f"it holds {'nothing' if data is None else 'a ' + type(data).__name__}")
+    out: dict[str, list[Student]] = {}
+    for folder, entry in data.items():
+        where = f"{path}: {folder}"
+        submitters = _field(entry, "submitters") if isinstance(entry, dict) else None
+        if not isinstance(submitters, list) or not submitters:
+            raise BatchError(f"{where} has no ':submitters:' list (each submission lists its students "
+                             f"as :name:, :email:, :sid:)")
+        students = []
+        for n, person in enumerate(submitters, 1):
+            values = {k: _field(person, k) if isinstance(person, dict) else None for k in ("name", "email", "sid")}
+            if not any(values.values()):
+                raise BatchError(f"{where}: submitter {n} has no :name:, :email: or :sid:")
+            students.append(Student(*(" ".join(str(v or "").split()) for v in values.values())))
+        out[str(folder)] = students
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- hashes
+
+def _hash_files(root: Path, files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for f in sorted(files, key=lambda p: p.relative_to(root).as_posix()):
+        rel = f.relative_to(root).as_posix().encode()
+        try:
+            kind, data = (b"L", os.readlink(f).encode()) if f.is_symlink() else (b"F", f.read_bytes())
+        except OSError as exc:  # unreadable: the grader says so; the hash changes when it becomes readable
+            kind, data = b"E", str(exc.errno).encode()
+        digest.update(kind)
+        digest.update(len(rel).to_bytes(8, "big") + rel + len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def grader_version() -> str:
+    """sha256 over the autograder's and the course package's .py files and the held-out seed."""
+    root = PACKAGE_ROOT
+    files = [*(root / "autograder").rglob("*.py"), *(root / "course").rglob("*.py")]
+    seed = root / "autograder" / "graded" / "held_out_seed"
+    files += [seed] if seed.is_file() else []
+    return _hash_files(root, [f for f in files if "__pycache__" not in f.parts])
+
+
+def submission_hash(sub: Path) -> str:
+    """sha256 of a zip's bytes, or of a folder's regular files and links by relative path."""
+    if sub.is_file():
+        return hashlib.sha256(sub.read_bytes()).hexdigest()
+    files = []
+    for here, dirs, names in os.walk(sub):
+        files += [Path(here) / n for n in names]
+        files += [Path(here) / d for d in dirs if (Path(here) / d).is_symlink()]
+    return _hash_files(sub, [f for f in files if f.is_symlink() or f.is_file()])
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------- grading
+
+class Runner:
+    """Grades submissions in child processes; ``stop`` interrupts them all, recording nothing unfinished."""
+
+    def __init__(self, timeout: float, extra: list[str], version: str):
+        self.timeout, self.extra, self.version = timeout, extra, version
+        self.stopping = threading.Event()
+        self._children: set[subprocess.Popen] = set()
+        self._lock = threading.Lock()
+
+    def record(self, sub: Path) -> dict:
+        """What done.json holds for ``sub`` graded now (results.json's hash is added after grading)."""
+        return {"grader": self.version, "submission": submission_hash(sub), "options": self.extra}
+
+    def is_done(self, sub: Path, out: Path, retry_failed: bool) -> bool:
+        """Whether ``out`` holds a finished grading of ``sub`` as it is now, by this grader, with these options."""
+        try:
+            done = json.loads((out / "done.json").read_text())
+            return (all(done.get(k) == v for k, v in self.record(sub).items())
+                    and done.get("results") == _sha256(out / "results.json")
+                    and not (retry_failed and done.get("failed")))
+        except (OSError, ValueError, AttributeError):
+            return False
+
+    def grade(self, sub: Path, out: Path) -> bool:
+        """Grade ``sub`` into ``out``; True once done.json records it, False when it was interrupted."""
+        if self.stopping.is_set():
+            return False
+        out.mkdir(parents=True, exist_ok=True)
+        done, results = out / "done.json", out / "results.json"
+        done.unlink(missing_ok=True)   # from here until the new done.json, this submission is not graded
+        results.unlink(missing_ok=True)
+        record = self.record(sub)      # the files as they are before grading starts
+        cmd = [sys.executable, "-m", "autograder", str(sub.resolve()), "--json", str(results.resolve()), *self.extra]
+        with self._lock:
+            if self.stopping.is_set():
+                return False
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, cwd=PACKAGE_ROOT)  # never a package planted in cwd
+            self._children.add(proc)
+        timed_out = False
+        try:
+            try:
+                printed, _ = proc.communicate(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                printed = _end(proc)
+        finally:
+            with self._lock:
+                self._children.discard(proc)
+        if self.stopping.is_set():  # whatever it wrote may be the grader's reaction to the interrupt
+            return False
+        code = proc.returncode
+        finished = not timed_out and code == 0 and results.is_file()
+        # killed by an interrupt meant for the batch, or someone stopped this grading: graded again next run
+        interrupted = not timed_out and (code in (-signal.SIGINT, -signal.SIGTERM, -signal.SIGHUP)
+                                         or finished and _suite_interrupted(results))
+        (out / "report.txt").write_bytes(printed[-200_000:])
+        if timed_out:
+            failure = f"grading took longer than {self.timeout:g} s"
+        elif interrupted and code:
+            failure = f"grading was interrupted ({signal.Signals(-code).name}); run batch again to grade it"
+        elif not finished:
+            failure = _exit_failure(code, printed, sub)
+        else:
+            failure = None
+        if failure:
+            write_results(results, failed_results(failure + "\n\n" + printed.decode(errors="replace")[-2000:]))
+        if interrupted:
+            return False
+        write_results(done, {**record, "results": _sha256(results), "failed": bool(failure)})
+        return True
+
+    def stop(self) -> None:
+        """Interrupt every running grading: SIGINT, so each cleans up, then SIGKILL for those left after 5 s."""
+        with self._lock:
+            self.stopping.set()
+            children = list(self._children)
+        for proc in children:
+            _signal(proc, signal.SIGINT)
+        deadline = time.monotonic() + 5
+        for proc in children:
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal(proc, signal.SIGKILL)
+
+
+def _suite_interrupted(results: Path) -> bool:
+    """Whether pytest stopped a graded suite on an interrupt (its exit 2) rather than the suite finishing."""
+    try:
+        tests = json.loads(results.read_text()).get("tests", [])
+    except (OSError, ValueError, AttributeError):
+        return False
+    return any((t.get("tags") or [None])[0] == "harness"
+               and str(t.get("output", "")).startswith("the graded suite did not run (pytest exit 2)") for t in tests)
+
+
+def _signal(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        proc.send_signal(sig)
+    except OSError:
+        pass
+
+
+def _end(proc: subprocess.Popen) -> bytes:
+    """Stop ``proc`` (SIGINT, then SIGKILL after 5 s) and return what it printed; only its reader calls this."""
+    _signal(proc, signal.SIGINT)
+    try:
+        return proc.communicate(timeout=5)[0] or b""
     except subprocess.TimeoutExpired:
-        write_results(results, failed_results(f"grading took longer than {timeout:g} s"))
-    return json.loads(results.read_text())
+        proc.kill()
+        return proc.communicate()[0] or b""
 
 
-def write_csv(path: Path, rows: dict[str, dict]) -> None:
-    columns: list[str] = []
-    for data in rows.values():
-        for test in data["tests"]:
-            if test["name"] not in columns and "manual" not in test.get("tags", []):
-                columns.append(test["name"])
-    with open(path, "w", newline="") as fh:
+def _exit_failure(code: int, printed: bytes, sub: Path) -> str:
+    """One line: how the grading process ended and the last thing it said (paths shortened)."""
+    lines = [line for line in printed.decode(errors="replace").splitlines() if line.strip()]
+    last = lines[-1].strip().replace(str(sub.resolve()), sub.name).replace(str(sub), sub.name) if lines else ""
+    return f"grading exited with status {code}" + (f": {last}" if last else "")
+
+
+# ---------------------------------------------------------------------------------------------- tables
+
+def _num(x) -> str:
+    return f"{float(x):g}"
+
+
+def _one_line(text: str, cap: int = 300) -> str:
+    line = " ".join((text or "").split())
+    return line if len(line) <= cap else line[:cap - 3] + "..."
+
+
+@dataclass
+class Graded:
+    """One submission's results, read back from results.json for the tables."""
+    key: str
+    students: list[Student]
+    items: dict[tuple[str, str], float]   # (assignment, item id) -> points earned
+    assignments: list[str]                # graded (scored items or a harness failure)
+    failed: set[str]                      # assignments whose grading failed; "*" for the whole grading
+    total: float | None
+    note: str
+
+    @classmethod
+    def read(cls, key: str, students: list[Student], path: Path) -> Graded:
+        from course import registry
+
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return cls(key, students, {}, [], {"*"}, None, "not graded: no readable results.json (run batch again)")
+        items, failed, notes, graded = {}, set(), [], []
+        for test in data.get("tests", []):
+            tags = test.get("tags") or []
+            if tags[:1] == ["harness"]:
+                m = re.search(r"Autograder failed on (\w+)\.py$", test.get("name", ""))
+                failed.add(m.group(1) if m else "*")
+                graded += [m.group(1)] if m else []
+                message = data.get("output", "") if not m else test.get("output", "")
+                notes.append(_one_line((f"{m.group(1)}.py: " if m else "") + (message.splitlines() or [""])[0]))
+            elif len(tags) >= 2 and tags[0] in registry.names() and "manual" not in tags and "score" in test:
+                items[(tags[0], tags[1])] = float(test["score"])
+                graded.append(tags[0])
+        order = {name: n for n, name in enumerate(registry.names())}
+        assignments = sorted(set(graded), key=lambda a: order.get(a, len(order)))
+        total = None if failed else float(data.get("score", 0))
+        return cls(key, students, items, assignments, failed, total, "; ".join(notes))
+
+    def score(self, assignment: str) -> str:
+        if "*" in self.failed or assignment in self.failed or assignment not in self.assignments:
+            return ""
+        return _num(sum(v for (a, _), v in self.items.items() if a == assignment))
+
+
+def _item_columns(rows: list[Graded]) -> list[tuple[str, str]]:
+    """(assignment, item id) of every item any submission has, in the rubric's order."""
+    from autograder.rubric import item_ids
+    from course import registry
+
+    seen = {key for row in rows for key in row.items}
+    columns = []
+    for name in registry.names():
+        folder = PACKAGE_ROOT / "autograder" / "graded" / name
+        known = item_ids(folder) if folder.is_dir() else []
+        columns += [(name, i) for i in known if (name, i) in seen]
+        columns += sorted(k for k in seen if k[0] == name and k[1] not in known)
+    return columns
+
+
+def write_tables(gradebook: Path, items: Path, rows: list[Graded], missing: dict[str, list[Student]]) -> None:
+    """Both CSVs from ``rows``; ``missing`` are metadata entries whose folder is not in DIR."""
+    from course import registry
+
+    order = {name: n for n, name in enumerate(registry.names())}
+    assignments = sorted({a for row in rows for a in row.assignments}, key=lambda a: order.get(a, len(order)))
+    book = []
+    for row in rows:
+        for s in row.students or [Student(row.key)]:
+            book.append([s.name, s.email, s.sid, row.key, *[row.score(a) for a in assignments], row.note])
+    for key, students in missing.items():
+        for s in students:
+            book.append([s.name, s.email, s.sid, key, *[""] * len(assignments),
+                         f"listed in {METADATA} but {key} is not in the folder graded"])
+    book.sort(key=lambda r: (r[0].casefold(), r[1], r[2], r[3]))
+    with open(gradebook, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["submission", "total", *columns])
-        for name, data in rows.items():
-            scores = {t["name"]: t["score"] for t in data["tests"]}
-            writer.writerow([name, data["score"], *[scores.get(c, "") for c in columns]])
+        writer.writerow(["name", "email", "sid", "submission", *assignments, "note"])
+        writer.writerows(book)
 
+    columns = _item_columns(rows)
+    with open(items, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["submission", "students", "total", *[f"{a} {i}" for a, i in columns], "note"])
+        for row in rows:
+            cells = ["" if row.score(a) == "" or (a, i) not in row.items else _num(row.items[(a, i)])
+                     for a, i in columns]
+            writer.writerow([row.key, "; ".join(s.label() for s in row.students),
+                             "" if row.total is None else _num(row.total), *cells, row.note])
+
+
+# ---------------------------------------------------------------------------------------------- command
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder batch", description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path)
+    parser = argparse.ArgumentParser(prog="python -m autograder batch", description=__doc__.splitlines()[0],
+                                     epilog="Tables, resuming and Gradescope's export: see autograder/batch.py.")
+    parser.add_argument("folder", type=Path, help="one sub-folder or .zip per submission (Gradescope's export)")
     parser.add_argument("--workers", type=int, default=1, help="submissions graded at once (default 1)")
-    parser.add_argument("--csv", type=Path, default=None, help="grades table (default OUT/grades.csv)")
+    parser.add_argument("--csv", type=Path, default=None, help="gradebook: one row per student "
+                                                               "(default OUT/gradebook.csv)")
+    parser.add_argument("--items", type=Path, default=None, help="per-item table: one row per submission "
+                                                                 "(default OUT/items.csv)")
     parser.add_argument("--out", type=Path, default=None, help="results folder (default FOLDER_results)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per submission (default 600)")
-    parser.add_argument("--assignment", "-a", action="append", default=[], help="grade only these assignments")
+    from course import registry
+
+    parser.add_argument("--assignment", "-a", action="append", default=[], choices=registry.names(),
+                        help="grade only this assignment (repeatable)")
+    parser.add_argument("-k", dest="keyword", default=None, help="only these items (as python -m autograder -k)")
     parser.add_argument("--isolation", choices=("auto", "kernel", "python"), default="auto",
                         help="walls around submitted code (see python -m autograder --help)")
+    parser.add_argument("--force", action="store_true", help="regrade every submission, even those already graded")
+    parser.add_argument("--retry-failed", action="store_true", help="regrade submissions whose grading failed")
     args = parser.parse_args(argv)
-    if not args.folder.is_dir():
-        print(f"autograder batch: {args.folder} is not a folder", file=sys.stderr)
+    try:
+        return _run(args)
+    except BatchError as exc:
+        print(f"autograder batch: {exc}", file=sys.stderr)
         return 2
+
+
+def _run(args) -> int:
+    if not args.folder.is_dir():
+        what = "does not exist" if not args.folder.exists() else "is not a folder"
+        raise BatchError(f"{args.folder} {what}; give the folder holding one sub-folder or .zip per submission")
+    folder = export_root(args.folder)
+    if folder != args.folder:
+        print(f"autograder batch: grading the export in {folder}")
+    metadata = read_metadata(folder / METADATA) if (folder / METADATA).exists() else None
+    out = args.out or args.folder.with_name(args.folder.name + "_results")
+    subs = find_submissions(folder, exclude=out)
+    keys: dict[str, Path] = {}
+    for sub in subs:
+        if submission_key(sub) in keys:
+            raise BatchError(f"{keys[submission_key(sub)].name} and {sub.name} would share the results folder "
+                             f"{submission_key(sub)}; rename one")
+        keys[submission_key(sub)] = sub
+    if not subs:
+        raise BatchError(f"{folder} holds no sub-folder or .zip to grade")
     from autograder import isolation
 
     try:
         for warning in isolation.plan(args.isolation).warnings:
             print(f"autograder batch: warning: {warning}", file=sys.stderr)
     except isolation.IsolationUnavailable as exc:
-        print(f"autograder batch: {exc}", file=sys.stderr)
-        return 2
-    out = args.out or args.folder.with_name(args.folder.name + "_results")
-    subs = find_submissions(args.folder)
+        raise BatchError(str(exc)) from None
+    out.mkdir(parents=True, exist_ok=True)
     extra = [x for a in args.assignment for x in ("-a", a)] + ["--isolation", args.isolation]
-    rows: dict[str, dict] = {}
-    with ThreadPoolExecutor(max_workers=max(1, args.workers)) as pool, \
-            tqdm(total=len(subs), unit="submission", desc="grading") as bar:
-        futures = {pool.submit(grade_one, s, out / s.stem, args.timeout, extra): s for s in subs}
-        for fut in as_completed(futures):
-            rows[futures[fut].stem] = fut.result()
-            bar.update(1)
-    rows = dict(sorted(rows.items()))
-    write_csv(args.csv or out / "grades.csv", rows)
-    print(f"graded {len(rows)} submissions into {out}; grades in {args.csv or out / 'grades.csv'}")
+    extra += ["-k", args.keyword] if args.keyword else []
+    runner = Runner(args.timeout, extra, grader_version())
+    todo = [s for s in subs if args.force or not runner.is_done(s, out / submission_key(s), args.retry_failed)]
+    if len(todo) < len(subs):
+        print(f"skipped {len(subs) - len(todo)} of {len(subs)} submissions already graded by this grader version "
+              f"with the same files and options (--force regrades them)")
+    if todo and not _grade_all(runner, todo, out, args.workers):
+        return 130
+
+    students = metadata or {}
+    if metadata is not None:
+        unlisted = [k for k, s in keys.items() if s.name not in metadata]
+        if unlisted:
+            print(f"autograder batch: warning: {len(unlisted)} submission(s) not in {METADATA}, keyed by folder "
+                  f"name: {', '.join(unlisted)}", file=sys.stderr)
+    rows = [Graded.read(key, students.get(sub.name, []), out / key / "results.json") for key, sub in keys.items()]
+    missing = {k: v for k, v in students.items() if k not in {s.name for s in subs}}
+    gradebook, items = args.csv or out / "gradebook.csv", args.items or out / "items.csv"
+    write_tables(gradebook, items, rows, missing)
+    failed = [r.key for r in rows if r.failed]
+    print(f"graded {len(todo)}, skipped {len(subs) - len(todo)}: {len(subs)} submissions in {out}; "
+          f"gradebook {gradebook}, items {items}")
+    if failed:
+        print(f"grading failed for {len(failed)} (empty scores, the reason in the note column): {', '.join(failed)}")
     return 0
+
+
+def _grade_all(runner: Runner, todo: list[Path], out: Path, workers: int) -> bool:
+    """Grade ``todo``; False when interrupted (SIGINT, or SIGTERM): what finished before is kept."""
+    def interrupt(signum, frame):
+        runner.stopping.set()
+        raise KeyboardInterrupt
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, interrupt) if main_thread else None
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    bar = tqdm(total=len(todo), unit="submission", desc="grading")
+    futures = []
+    try:
+        futures = [pool.submit(runner.grade, s, out / submission_key(s)) for s in todo]
+        for fut in as_completed(futures):
+            fut.result()
+            bar.update(1)
+        pool.shutdown(wait=True)
+        return True
+    except KeyboardInterrupt:
+        runner.stopping.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        runner.stop()
+        pool.shutdown(wait=True)
+        bar.close()
+        finished = sum(1 for f in futures if f.done() and not f.cancelled() and not f.exception() and f.result())
+        print(f"\nautograder batch: interrupted; kept the {finished} submission(s) graded in this run: "
+              f"run the same command again to grade the rest", file=sys.stderr)
+        return False
+    finally:
+        bar.close()
+        if main_thread and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
