@@ -49,27 +49,24 @@ results.json. An interrupted batch keeps every submission it finished.
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from tqdm import tqdm
 
+from autograder.gradebook import Graded, write_tables
+from autograder.gradescope_export import METADATA, ExportError, export_root, read_metadata
 from autograder.report import failed_results
 from autograder.results_file import write_results
 
-METADATA = "submission_metadata.yml"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # holds autograder/ and course/
 
 
@@ -89,89 +86,6 @@ def find_submissions(folder: Path, exclude: Path | None = None) -> list[Path]:
 def submission_key(sub: Path) -> str:
     """The name a submission goes by in the tables and OUT: a folder's name, a zip's without .zip."""
     return sub.stem if sub.suffix == ".zip" and sub.is_file() else sub.name
-
-
-def export_root(folder: Path) -> Path:
-    """``folder``, or the one folder inside it that holds Gradescope's metadata (an unpacked export zip)."""
-    if (folder / METADATA).exists():
-        return folder
-    inner = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))]
-    if len(inner) == 1 and (inner[0] / METADATA).is_file():
-        return inner[0]
-    return folder
-
-
-# ---------------------------------------------------------------------------------------------- metadata
-
-@dataclass(frozen=True)
-class Student:
-    name: str
-    email: str = ""
-    sid: str = ""
-
-    def label(self) -> str:
-        return self.name + (f" <{self.email}>" if self.email else "") + (f" [{self.sid}]" if self.sid else "")
-
-
-class _MetadataLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, with two changes for Gradescope's Ruby-written file: plain scalars stay
-    strings (a sid ``00123`` stays ``00123``, not the octal number 83), and a Ruby tag
-    (``!ruby/object:...``) builds plain data instead of failing; no Python object is ever built."""
-
-
-_MetadataLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:null"]
-    for first, resolvers in _MetadataLoader.yaml_implicit_resolvers.items()}
-
-
-def _plain(loader, suffix, node):
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)
-
-
-_MetadataLoader.add_multi_constructor("!", _plain)
-
-
-def _field(entry: dict, name: str):
-    """``entry[":name"]`` as Gradescope writes it, or ``entry["name"]``."""
-    return entry.get(f":{name}", entry.get(name))
-
-
-def read_metadata(path: Path) -> dict[str, list[Student]]:
-    """{folder name: its submitters} from Gradescope's ``submission_metadata.yml``; BatchError naming the
-    file and the problem when it is not that."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_MetadataLoader)
-    except OSError as exc:
-        raise BatchError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise BatchError(f"{path} is not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        raise BatchError(f"{path} is not valid YAML"
-                         + (f" (line {where.line + 1}, column {where.column + 1})" if where else "")
-                         + f": {getattr(exc, 'problem', None) or exc}") from None
-    if not isinstance(data, dict):
-        raise BatchError(f"{path} should map each submission folder (submission_<id>) to its metadata; "
-                         f"it holds {'nothing' if data is None else 'a ' + type(data).__name__}")
-    out: dict[str, list[Student]] = {}
-    for folder, entry in data.items():
-        where = f"{path}: {folder}"
-        submitters = _field(entry, "submitters") if isinstance(entry, dict) else None
-        if not isinstance(submitters, list) or not submitters:
-            raise BatchError(f"{where} has no ':submitters:' list (each submission lists its students "
-                             f"as :name:, :email:, :sid:)")
-        students = []
-        for n, person in enumerate(submitters, 1):
-            values = {k: _field(person, k) if isinstance(person, dict) else None for k in ("name", "email", "sid")}
-            if not any(values.values()):
-                raise BatchError(f"{where}: submitter {n} has no :name:, :email: or :sid:")
-            students.append(Student(*(" ".join(str(v or "").split()) for v in values.values())))
-        out[str(folder)] = students
-    return out
 
 
 # ---------------------------------------------------------------------------------------------- hashes
@@ -338,103 +252,6 @@ def _exit_failure(code: int, printed: bytes, sub: Path) -> str:
 
 # ---------------------------------------------------------------------------------------------- tables
 
-def _num(x) -> str:
-    return f"{float(x):g}"
-
-
-def _one_line(text: str, cap: int = 300) -> str:
-    line = " ".join((text or "").split())
-    return line if len(line) <= cap else line[:cap - 3] + "..."
-
-
-@dataclass
-class Graded:
-    """One submission's results, read back from results.json for the tables."""
-    key: str
-    students: list[Student]
-    items: dict[tuple[str, str], float]   # (assignment, item id) -> points earned
-    assignments: list[str]                # graded (scored items or a harness failure)
-    failed: set[str]                      # assignments whose grading failed; "*" for the whole grading
-    total: float | None
-    note: str
-
-    @classmethod
-    def read(cls, key: str, students: list[Student], path: Path) -> Graded:
-        from course import registry
-
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return cls(key, students, {}, [], {"*"}, None, "not graded: no readable results.json (run batch again)")
-        items, failed, notes, graded = {}, set(), [], []
-        for test in data.get("tests", []):
-            tags = test.get("tags") or []
-            if tags[:1] == ["harness"]:
-                m = re.search(r"Autograder failed on (\w+)\.py$", test.get("name", ""))
-                failed.add(m.group(1) if m else "*")
-                graded += [m.group(1)] if m else []
-                message = data.get("output", "") if not m else test.get("output", "")
-                notes.append(_one_line((f"{m.group(1)}.py: " if m else "") + (message.splitlines() or [""])[0]))
-            elif len(tags) >= 2 and tags[0] in registry.names() and "manual" not in tags and "score" in test:
-                items[(tags[0], tags[1])] = float(test["score"])
-                graded.append(tags[0])
-        order = {name: n for n, name in enumerate(registry.names())}
-        assignments = sorted(set(graded), key=lambda a: order.get(a, len(order)))
-        total = None if failed else float(data.get("score", 0))
-        return cls(key, students, items, assignments, failed, total, "; ".join(notes))
-
-    def score(self, assignment: str) -> str:
-        if "*" in self.failed or assignment in self.failed or assignment not in self.assignments:
-            return ""
-        return _num(sum(v for (a, _), v in self.items.items() if a == assignment))
-
-
-def _item_columns(rows: list[Graded]) -> list[tuple[str, str]]:
-    """(assignment, item id) of every item any submission has, in the rubric's order."""
-    from autograder.rubric import item_ids
-    from course import registry
-
-    seen = {key for row in rows for key in row.items}
-    columns = []
-    for name in registry.names():
-        folder = PACKAGE_ROOT / "autograder" / "graded" / name
-        known = item_ids(folder) if folder.is_dir() else []
-        columns += [(name, i) for i in known if (name, i) in seen]
-        columns += sorted(k for k in seen if k[0] == name and k[1] not in known)
-    return columns
-
-
-def write_tables(gradebook: Path, items: Path, rows: list[Graded], missing: dict[str, list[Student]]) -> None:
-    """Both CSVs from ``rows``; ``missing`` are metadata entries whose folder is not in DIR."""
-    from course import registry
-
-    order = {name: n for n, name in enumerate(registry.names())}
-    assignments = sorted({a for row in rows for a in row.assignments}, key=lambda a: order.get(a, len(order)))
-    book = []
-    for row in rows:
-        for s in row.students or [Student(row.key)]:
-            book.append([s.name, s.email, s.sid, row.key, *[row.score(a) for a in assignments], row.note])
-    for key, students in missing.items():
-        for s in students:
-            book.append([s.name, s.email, s.sid, key, *[""] * len(assignments),
-                         f"listed in {METADATA} but {key} is not in the folder graded"])
-    book.sort(key=lambda r: (r[0].casefold(), r[1], r[2], r[3]))
-    with open(gradebook, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["name", "email", "sid", "submission", *assignments, "note"])
-        writer.writerows(book)
-
-    columns = _item_columns(rows)
-    with open(items, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["submission", "students", "total", *[f"{a} {i}" for a, i in columns], "note"])
-        for row in rows:
-            cells = ["" if row.score(a) == "" or (a, i) not in row.items else _num(row.items[(a, i)])
-                     for a, i in columns]
-            writer.writerow([row.key, "; ".join(s.label() for s in row.students),
-                             "" if row.total is None else _num(row.total), *cells, row.note])
-
-
 # ---------------------------------------------------------------------------------------------- command
 
 def main(argv: list[str]) -> int:
@@ -460,7 +277,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args)
-    except BatchError as exc:
+    except (BatchError, ExportError) as exc:
         print(f"autograder batch: {exc}", file=sys.stderr)
         return 2
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch
+from autograder import batch, gradescope_export
 from tests.processes import alive_with
 from tests.variants import SOLUTIONS, STUBS
 
@@ -195,15 +195,16 @@ def test_an_interrupted_batch_keeps_what_it_finished(graded, tmp_path, sig):
 def test_gradescope_metadata_as_ruby_writes_it(tmp_path):
     path = tmp_path / "submission_metadata.yml"
     path.write_text(METADATA + "submission_1010:\n  submitters:\n  - name: Plain Keys\n    sid: 1e5\n")
-    students = batch.read_metadata(path)
-    assert students["submission_1001"] == [batch.Student("Ada Lovelace", "ada@example.edu", "0101"),
-                                           batch.Student("Ben Okri", "ben@example.edu", "0102")]
+    students = gradescope_export.read_metadata(path)
+    Student = gradescope_export.Student
+    assert students["submission_1001"] == [Student("Ada Lovelace", "ada@example.edu", "0101"),
+                                           Student("Ben Okri", "ben@example.edu", "0102")]
     assert students["submission_1002"][0].sid == "00123"  # not the octal number 83
-    assert students["submission_1010"] == [batch.Student("Plain Keys", "", "1e5")]
+    assert students["submission_1010"] == [Student("Plain Keys", "", "1e5")]
     nested = tmp_path / "unpacked" / "assignment_42_export"
     nested.mkdir(parents=True)
     shutil.copy(path, nested)
-    assert batch.export_root(tmp_path / "unpacked") == nested  # the folder the export zip unpacks into
+    assert gradescope_export.export_root(tmp_path / "unpacked") == nested  # the folder the export zip unpacks into
 
 
 @pytest.mark.parametrize("text, problem", [
