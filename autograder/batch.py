@@ -50,13 +50,16 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -161,26 +164,10 @@ class Runner:
         done.unlink(missing_ok=True)   # from here until the new done.json, this submission is not graded
         results.unlink(missing_ok=True)
         record = self.record(sub)      # the files as they are before grading starts
-        cmd = [sys.executable, "-m", "autograder", str(sub.resolve()), "--json", str(results.resolve()), *self.extra]
-        with self._lock:
-            if self.stopping.is_set():
-                return False
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, cwd=PACKAGE_ROOT)  # never a package planted in cwd
-            self._children.add(proc)
-        timed_out = False
-        try:
-            try:
-                printed, _ = proc.communicate(timeout=self.timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                printed = _end(proc)
-        finally:
-            with self._lock:
-                self._children.discard(proc)
-        if self.stopping.is_set():  # whatever it wrote may be the grader's reaction to the interrupt
+        ran = self.execute(sub, results)
+        if ran is None or self.stopping.is_set():  # what it wrote may be the grader's reaction to the interrupt
             return False
-        code = proc.returncode
+        code, printed, timed_out = ran
         finished = not timed_out and code == 0 and results.is_file()
         # killed by an interrupt meant for the batch, or someone stopped this grading: graded again next run
         interrupted = not timed_out and (code in (-signal.SIGINT, -signal.SIGTERM, -signal.SIGHUP)
@@ -201,6 +188,28 @@ class Runner:
         write_results(done, {**record, "results": _sha256(results), "failed": bool(failure)})
         return True
 
+    def execute(self, sub: Path, results: Path) -> tuple[int, bytes, bool] | None:
+        """Run ``python -m autograder SUB --json RESULTS`` here; (exit status, what it printed, whether it timed
+        out), or None when the batch is stopping."""
+        cmd = [sys.executable, "-m", "autograder", str(sub.resolve()), "--json", str(results.resolve()), *self.extra]
+        with self._lock:
+            if self.stopping.is_set():
+                return None
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, cwd=PACKAGE_ROOT)  # never a package planted in cwd
+            self._children.add(proc)
+        timed_out = False
+        try:
+            try:
+                printed, _ = proc.communicate(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                printed = _end(proc)
+        finally:
+            with self._lock:
+                self._children.discard(proc)
+        return proc.returncode, printed, timed_out
+
     def stop(self) -> None:
         """Interrupt every running grading: SIGINT, so each cleans up, then SIGKILL for those left after 5 s."""
         with self._lock:
@@ -214,6 +223,83 @@ class Runner:
                 proc.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 _signal(proc, signal.SIGKILL)
+
+
+class DaskRunner(Runner):
+    """Grades each submission as one task of an existing Dask cluster (``--executor dask --scheduler ADDRESS``):
+    the task receives the submission's bytes, grades them on its worker with the same sandboxed
+    ``python -m autograder`` as a local run, and returns results.json and what the grader printed; done.json,
+    the tables and resuming stay here. Workers need this package installed (the same grader version: a task
+    on another version is refused) and nothing else; no shared file system."""
+
+    def __init__(self, timeout: float, extra: list[str], version: str, scheduler: str):
+        super().__init__(timeout, extra, version)
+        try:
+            from distributed import Client
+        except ImportError:
+            raise BatchError("--executor dask needs Dask's distributed package: pip install 'dask[distributed]'") \
+                from None
+        try:
+            self.client = Client(scheduler, timeout=10)
+        except OSError as exc:
+            raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        self._futures: set = set()
+
+    def slots(self) -> int:
+        """Tasks worth keeping in flight: the cluster's worker threads."""
+        return max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
+
+    def execute(self, sub: Path, results: Path) -> tuple[int, bytes, bool] | None:
+        if self.stopping.is_set():
+            return None
+        future = self.client.submit(grade_remote, submission_bytes(sub), submission_key(sub), self.extra,
+                                    self.timeout, self.version, pure=False)
+        with self._lock:
+            self._futures.add(future)
+        try:
+            code, printed, timed_out, text = future.result()
+        except Exception as exc:  # noqa: BLE001 - a worker lost, or a refused grader version
+            if self.stopping.is_set():
+                return None
+            return 1, f"the Dask task failed: {type(exc).__name__}: {exc}".encode(), False
+        finally:
+            with self._lock:
+                self._futures.discard(future)
+        if text is not None:
+            results.write_text(text)
+        return code, printed, timed_out
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopping.set()
+            futures = list(self._futures)
+        self.client.cancel(futures)
+
+
+def submission_bytes(sub: Path) -> bytes:
+    """A zip's bytes, or a folder's regular files zipped (relative paths), for a task on another machine."""
+    if sub.is_file():
+        return sub.read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(p for p in sub.rglob("*") if p.is_file() and not p.is_symlink()):
+            zf.write(path, path.relative_to(sub).as_posix())
+    return buffer.getvalue()
+
+
+def grade_remote(payload: bytes, key: str, extra: list[str], timeout: float, version: str):
+    """A Dask task: grade one submission (``payload``, a zip) on this worker in its own sandboxed grader;
+    returns (exit status, what it printed, whether it timed out, results.json's text or None)."""
+    if grader_version() != version:
+        raise RuntimeError(f"this worker runs another grader version ({grader_version()[:12]}, batch has "
+                           f"{version[:12]}): install the same autograder on every worker")
+    with tempfile.TemporaryDirectory(prefix="autograder-task-") as tmp:
+        sub, results = Path(tmp) / f"{key}.zip", Path(tmp) / "results.json"
+        sub.write_bytes(payload)
+        code, printed, timed_out = Runner(timeout, extra, version).execute(sub, results)
+        text = results.read_text() if results.is_file() else None
+        here = tmp.rstrip("/") + "/"  # this worker's paths say nothing to the batch: the zip's own name stays
+        return code, printed.replace(here.encode(), b""), timed_out, text and text.replace(here, "")
 
 
 def _suite_interrupted(results: Path) -> bool:
@@ -258,7 +344,12 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder batch", description=__doc__.splitlines()[0],
                                      epilog="Tables, resuming and Gradescope's export: see autograder/batch.py.")
     parser.add_argument("folder", type=Path, help="one sub-folder or .zip per submission (Gradescope's export)")
-    parser.add_argument("--workers", type=int, default=1, help="submissions graded at once (default 1)")
+    parser.add_argument("--workers", type=int, default=None, help="submissions graded at once (default 1; "
+                                                                   "with Dask, the cluster's worker threads)")
+    parser.add_argument("--executor", choices=("local", "dask"), default="local",
+                        help="where each submission is graded: child processes here (default), or one task each "
+                             "on a Dask cluster (--scheduler)")
+    parser.add_argument("--scheduler", default=None, help="the Dask scheduler's address, e.g. tcp://host:8786")
     parser.add_argument("--csv", type=Path, default=None, help="gradebook: one row per student "
                                                                "(default OUT/gradebook.csv)")
     parser.add_argument("--items", type=Path, default=None, help="per-item table: one row per submission "
@@ -310,12 +401,18 @@ def _run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     extra = [x for a in args.assignment for x in ("-a", a)] + ["--isolation", args.isolation]
     extra += ["-k", args.keyword] if args.keyword else []
-    runner = Runner(args.timeout, extra, grader_version())
+    if args.executor == "dask":
+        if not args.scheduler:
+            raise BatchError("--executor dask needs --scheduler ADDRESS (a running Dask scheduler, tcp://host:8786)")
+        runner = DaskRunner(args.timeout, extra, grader_version(), args.scheduler)
+        args.workers = args.workers or runner.slots()
+    else:
+        runner = Runner(args.timeout, extra, grader_version())
     todo = [s for s in subs if args.force or not runner.is_done(s, out / submission_key(s), args.retry_failed)]
     if len(todo) < len(subs):
         print(f"skipped {len(subs) - len(todo)} of {len(subs)} submissions already graded by this grader version "
               f"with the same files and options (--force regrades them)")
-    if todo and not _grade_all(runner, todo, out, args.workers):
+    if todo and not _grade_all(runner, todo, out, args.workers or 1):
         return 130
 
     students = metadata or {}

@@ -226,3 +226,26 @@ def test_a_malformed_metadata_file_is_named_with_its_problem(tmp_path, capsys, t
 def test_a_missing_folder_exits_2(tmp_path, capsys):
     assert batch.main([str(tmp_path / "nowhere")]) == 2
     assert f"{tmp_path / 'nowhere'} does not exist" in capsys.readouterr().err
+
+
+def test_dask_cluster_grades_the_same_tables(graded, tmp_path):
+    """--executor dask on a local cluster of two worker processes: each submission one task, graded by the
+    same sandboxed grader on its worker; both tables equal the single-machine run's."""
+    distributed = pytest.importorskip("distributed")
+    export = tmp_path / "export"
+    shutil.copytree(graded[0], export)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  worker_dashboard_address=None) as cluster:
+        proc = run_batch(export, "--executor", "dask", "--scheduler", cluster.scheduler_address)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "graded 5, skipped 0" in proc.stdout
+    for table in ("gradebook.csv", "items.csv"):
+        assert read_csv(tmp_path / "export_results" / table) == read_csv(graded[1] / table), table
+
+
+def test_dask_needs_a_reachable_scheduler(tmp_path):
+    export = make_export(tmp_path)
+    proc = run_batch(export, "--executor", "dask")
+    assert proc.returncode == 2 and "--scheduler" in proc.stderr
+    proc = run_batch(export, "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9")
+    assert proc.returncode == 2 and "cannot reach the Dask scheduler" in proc.stderr
