@@ -336,8 +336,6 @@ def _exit_failure(code: int, printed: bytes, sub: Path) -> str:
     return f"grading exited with status {code}" + (f": {last}" if last else "")
 
 
-# ---------------------------------------------------------------------------------------------- tables
-
 # ---------------------------------------------------------------------------------------------- command
 
 def main(argv: list[str]) -> int:

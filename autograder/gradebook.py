@@ -15,8 +15,6 @@ from pathlib import Path
 
 from autograder.gradescope_export import METADATA, Student
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # holds autograder/ and course/
-
 
 def _num(x) -> str:
     return f"{float(x):g}"
@@ -71,13 +69,14 @@ class Graded:
 
 def _item_columns(rows: list[Graded]) -> list[tuple[str, str]]:
     """(assignment, item id) of every item any submission has, in the rubric's order."""
+    from autograder.api import GRADED
     from autograder.rubric import item_ids
     from course import registry
 
     seen = {key for row in rows for key in row.items}
     columns = []
     for name in registry.names():
-        folder = PACKAGE_ROOT / "autograder" / "graded" / name
+        folder = GRADED / name
         known = item_ids(folder) if folder.is_dir() else []
         columns += [(name, i) for i in known if (name, i) in seen]
         columns += sorted(k for k in seen if k[0] == name and k[1] not in known)
