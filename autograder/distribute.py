@@ -69,7 +69,11 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (@MAJOR@, @MINOR@))'; t
   exit 1
 fi
 python3 -m venv /autograder/venv
-/autograder/venv/bin/pip install --quiet /autograder/source
+# torch's CPU-only build (a fraction of the CUDA one's size; the worker sees no GPU anyway): uv knows where
+# PyTorch publishes it (--torch-backend), for torch and torchvision alike.
+/autograder/venv/bin/pip install --quiet uv
+/autograder/venv/bin/uv pip install --quiet --python /autograder/venv/bin/python --torch-backend cpu /autograder/source
+/autograder/venv/bin/python -c "import torch; assert torch.version.cuda is None, torch.__version__; print('setup.sh: torch', torch.__version__, '(CPU-only build)')"
 # Build the embedded digits once, as root, so grading only reads them.
 COURSE_DATA=/autograder/data /autograder/venv/bin/python -c "from course.data import load_images; load_images('digits', True); load_images('digits', False)"
 chmod -R a+rX /autograder/data

@@ -11,13 +11,19 @@
    (correct: 100; bug: below 100 with its intended items lost; hostile: 0), the
    three gradebooks identical, and the throughputs (submissions per minute) are
    printed side by side.
+3. Resume after a kill: a 2-worker batch of the same submissions is killed
+   (SIGKILL to its whole process group, no chance to clean up) once half its
+   submissions are recorded in done.json, then run again: the second run must
+   skip exactly the ones the first finished and end with the same gradebook.
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import json
+import os
 import resource
+import signal
 import shutil
 import subprocess
 import sys
@@ -61,6 +67,27 @@ def run_batch(folder: Path, label: str, *options: str) -> tuple[float, dict, str
     return wall, results, (out / "gradebook.csv").read_text()
 
 
+def kill_and_resume(folder: Path, reference_book: str) -> str:
+    """Kill a 2-worker batch half way (SIGKILL to its process group), re-run it; one line of what happened."""
+    out = folder.with_name(f"{folder.name}_resume")
+    command = [sys.executable, "-m", "autograder", "batch", str(folder), "--workers", "2", "--out", str(out),
+               "-a", "vae"]
+    n = len([p for p in folder.iterdir() if p.is_dir()])
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, cwd=ROOT, start_new_session=True)
+    while proc.poll() is None and len(list(out.glob("*/done.json"))) < n // 2:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    kept = len(list(out.glob("*/done.json")))
+    t = time.perf_counter()
+    rerun = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=True)
+    wall = time.perf_counter() - t
+    line = next((ln for ln in rerun.stdout.splitlines() if ln.startswith("graded ")), rerun.stdout.strip())
+    same = (out / "gradebook.csv").read_text() == reference_book
+    return (f"resume after SIGKILL at {kept} of {n} recorded: re-run took {wall:.0f} s ({line.split(':')[0]}); "
+            f"gradebook identical to the uninterrupted run: {same}")
+
+
 def check(expected: dict, results: dict) -> list[str]:
     wrong = []
     for name, want in expected.items():
@@ -93,7 +120,7 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "autograder", str(ROOT / "solutions"), "-a", "vae", "--json",
                             str(out)], check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
             data = json.loads(out.read_text())
-            scores.append((data["score"], tuple((t["name"], t["score"]) for t in data["tests"])))
+            scores.append((data["score"], tuple((t["name"], t.get("score")) for t in data["tests"])))
         print(f"repeatability: {args.repeats} gradings of the vae.py reference, "
               f"{len(set(scores))} distinct result(s), score {scores[0][0]}")
         batch = tmp / "class"
@@ -116,6 +143,7 @@ def main() -> None:
         walls = {label: wall for label, (wall, _, _) in runs.items()}
         print(f"gradebooks identical across the three: {len(books) == 1}; throughput relative to 1 local worker: "
               + ", ".join(f"{label} {walls['1 local worker'] / wall:.2f}x" for label, wall in walls.items()))
+        print(kill_and_resume(batch, runs["1 local worker"][2]))
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"largest single process (grader or worker) peak RSS: {peak:.0f} MB")
 

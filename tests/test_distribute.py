@@ -164,3 +164,12 @@ def test_setup_refuses_an_old_python_with_a_clear_message(tmp_path):
     fine = subprocess.run(["bash", "-c", check], capture_output=True, text=True,
                           env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
     assert fine.returncode == 0, fine.stderr
+
+
+def test_setup_installs_the_cpu_only_torch_build():
+    """The worker sees no GPU, so setup.sh asks uv for torch's CPU-only build and stops if a CUDA one came."""
+    from autograder.distribute import setup_sh
+
+    install = [line for line in setup_sh().splitlines() if "/autograder/source" in line and "install" in line]
+    assert install and all("--torch-backend cpu" in line for line in install)
+    assert "assert torch.version.cuda is None" in setup_sh()
