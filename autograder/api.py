@@ -18,7 +18,7 @@ from autograder.plugin import ScoreCollector
 from autograder.report import Report, harness_failure
 from autograder.rubric import hidden_files, item_ids, selected_items
 from autograder.threads import one_thread
-from autograder.submission import materialize
+from autograder.submission import Intake, materialize
 from course import registry
 
 GRADED = Path(__file__).resolve().parent / "graded"
@@ -30,9 +30,10 @@ def available_assignments() -> list[str]:
 
 def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *,
           progress=None, keyword: str | None = None) -> Report:
-    """Grade ``submission`` (folder, .py file or .zip) on ``assignments`` (default: all available).
+    """Grade ``submission`` (folder, .py file, .ipynb notebook or .zip) on ``assignments`` (default: all
+    available).
 
-    A single .py file is graded on its own assignment only. ``keyword`` selects items: item ids or
+    A single .py or .ipynb file is graded on its own assignment only. ``keyword`` selects items: item ids or
     parts ("B.1c", "B.1 C"), or else a pytest ``-k`` expression over test names. Raises
     ``NothingSelected`` (listing the ids) when it selects no item; raises
     ``submission.BadSubmission`` when the path cannot be read at all, and
@@ -42,10 +43,11 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
         folder = Path(tmp) / "submission"
-        found = materialize(submission, folder)
+        intake = Intake()  # notes on the files handed in (notebooks, .py over .ipynb), notebooks' line maps
+        found = materialize(submission, folder, intake)
         _readable_by_worker(Path(tmp), folder)
         if assignments is None:
-            is_file = Path(submission).suffix == ".py"
+            is_file = Path(submission).suffix in (".py", ".ipynb")
             assignments = found if is_file else available_assignments()
         unknown = sorted(set(assignments) - set(available_assignments()))
         if unknown:
@@ -54,7 +56,7 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
         _prepare_data()
         isolation.plan(os.environ.get("AUTOGRADER_ISOLATION", "auto"))  # raises IsolationUnavailable: refuse
         public_only = not hidden_files(GRADED)  # a student release holds no hidden item
-        report = Report(public_only=public_only)
+        report = Report(public_only=public_only, notes=intake.notes)
         layers: set[str] | None = None  # the layers every worker of every suite had
         ids = {name: item_ids(GRADED / name) for name in assignments}  # read from the files, not imported
         every_id = [i for name in assignments for i in ids[name]]
@@ -64,6 +66,8 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
         with one_thread():  # the oracles' small linear algebra
             for name in assignments:  # one pytest session (and one worker) per assignment
                 items, output, got = _run_suite(GRADED / name, folder, public_only, progress, keyword, name, select)
+                for item in items:  # "vae.py:31" of a converted notebook -> "vae.ipynb cell 4, line 12"
+                    item.message = intake.relocate(item.message)
                 report.items += items
                 report.output += output
                 layers = got if layers is None else layers if got is None else layers & got

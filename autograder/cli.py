@@ -14,9 +14,9 @@ from course import registry
 
 def grade_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m autograder", description="Grade a submission: a folder, one assignment .py file, or a .zip.")
+        prog="python -m autograder", description="Grade a submission: a folder, one assignment .py file or .ipynb notebook, or a .zip.")
     parser.add_argument("submission", nargs="?", default=None,
-                        help="folder, .py file or .zip (default: the checkout's assignment/ folder)")
+                        help="folder, .py file, .ipynb notebook or .zip (default: the checkout's assignment/ folder)")
     parser.add_argument("--assignment", "-a", action="append", choices=registry.names(),
                         help="grade only this assignment (repeatable)")
     parser.add_argument("--json", metavar="PATH", help="write Gradescope's results.json here")

@@ -38,6 +38,7 @@ class Report:
     output: str = ""           # what the submission printed (capped)
     seconds: float = 0.0
     isolation: str = ""        # the walls the worker had, e.g. "kernel: namespaces + landlock + seccomp"
+    notes: list[str] = field(default_factory=list)  # about the files handed in: notebooks converted, .py over .ipynb
 
     @property
     def score(self) -> float:
@@ -51,7 +52,7 @@ class Report:
         return [i for i in self.items if i.assignment == assignment]
 
     def to_dict(self) -> dict:
-        return {"score": self.score, "possible": self.possible, "isolation": self.isolation,
+        return {"score": self.score, "possible": self.possible, "isolation": self.isolation, "notes": self.notes,
                 "items": [asdict(i) for i in self.items]}
 
 
@@ -75,6 +76,9 @@ def _fmt(x: float) -> str:
 
 def render_text(report: Report, width: int = 92) -> str:
     lines = [f"Isolation: {report.isolation}", ""] if report.isolation else []
+    if report.notes:
+        lines += [wrapped for note in report.notes
+                  for wrapped in textwrap.wrap("Note: " + note, width, subsequent_indent="      ")] + [""]
     for it in report.of("harness"):
         lines += [f"AUTOGRADER FAILED: {it.title}", textwrap.indent(it.message, "  "), ""]
     for name in [a for a in registry.names() if a in report.assignments]:
@@ -130,7 +134,8 @@ def to_gradescope(report: Report) -> dict:
     else:
         line = f"{'Public items only. ' if report.public_only else ''}Score {_fmt(report.score)} / {_fmt(report.possible)}."
     out = {"score": report.score, "tests": tests, "execution_time": int(round(report.seconds)),
-           "output": f"{line} Isolation: {report.isolation}.", "output_format": "text", "test_output_format": "text",
+           "output": f"{line} Isolation: {report.isolation}." + "".join(f"\nNote: {n}" for n in report.notes),
+           "output_format": "text", "test_output_format": "text",
            "extra_data": {"isolation": report.isolation}}
     if report.output and any(i.visibility != "visible" for i in report.items):
         # printed while hidden items ran too, so it may hold their inputs: course staff only

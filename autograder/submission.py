@@ -1,10 +1,15 @@
 """Turn what a student hands in (folder, single file or zip) into a clean
-folder holding only the five assignment files, nothing else."""
+folder holding only the five assignment files, nothing else.
+
+A notebook (``vae.ipynb``) stands for its ``.py``: its imports, definitions and constants become
+``vae.py`` (``autograder.notebooks``), and a note for the report says which cells were left out.
+When both are handed in, the ``.py`` is graded and a note says so."""
 from __future__ import annotations
 
 import os
 import stat
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from course.registry import names
@@ -12,6 +17,8 @@ from course.registry import names
 ASSIGNMENTS = names()
 
 MAX_FILE_BYTES = 2 * 1024 * 1024     # a student file larger than this is not source code
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024  # notebooks carry their outputs (images): more room, then the code's limit
+SUFFIXES = (".py", ".ipynb")
 MAX_ZIP_MEMBERS = 10_000
 
 
@@ -19,28 +26,65 @@ class BadSubmission(Exception):
     """The submission path cannot be graded at all (the CLI exits non-zero)."""
 
 
-def materialize(path: str | Path, dest: Path) -> list[str]:
-    """Copy the assignment files of ``path`` into ``dest``; return the names found (e.g. ["vae"])."""
+@dataclass
+class Intake:
+    """What grading should know about the files handed in beyond their code: the report's notes (notebooks
+    converted, a .py preferred to its notebook) and, per notebook, where each line of its module came from."""
+
+    notes: list[str] = field(default_factory=list)
+    line_maps: dict[str, list] = field(default_factory=dict)  # assignment -> autograder.notebooks.LineMap
+
+    def relocate(self, text: str) -> str:
+        """``text`` with each ``vae.py:LINE`` of a converted notebook naming its cell instead."""
+        from autograder.notebooks import relocate
+
+        for name, where in self.line_maps.items():
+            text = relocate(text, name, where)
+        return text
+
+
+def materialize(path: str | Path, dest: Path, intake: Intake | None = None) -> list[str]:
+    """Copy the assignment files of ``path`` into ``dest`` as ``<name>.py``; return the names found (e.g.
+    ["vae"]). What the report should say about them is recorded in ``intake``."""
     path = Path(path)
+    intake = Intake() if intake is None else intake
     if not path.exists():
         raise BadSubmission(f"{path} does not exist")
     dest.mkdir(parents=True, exist_ok=True)
     try:
         if path.is_dir():
-            found = _from_folder(path, dest)
+            found = _from_folder(path, dest, intake)
         elif path.suffix == ".zip":
-            found = _from_zip(path, dest)
-        elif path.suffix == ".py":
+            found = _from_zip(path, dest, intake)
+        elif path.suffix in SUFFIXES:
             if path.stem not in ASSIGNMENTS:
                 raise BadSubmission(f"{path.name} is not one of the assignment files "
-                                    f"({', '.join(a + '.py' for a in ASSIGNMENTS)})")
-            _copy(path, dest / path.name)
+                                    f"({', '.join(a + '.py' for a in ASSIGNMENTS)}, or the same names as .ipynb)")
+            _place(path.stem, {path.suffix: _read(path)}, dest, intake)
             found = [path.stem]
         else:
-            raise BadSubmission(f"{path} is neither a folder, a .py file nor a .zip archive")
+            raise BadSubmission(f"{path} is neither a folder, a .py file, a .ipynb notebook nor a .zip archive")
     except PermissionError as exc:
         raise BadSubmission(f"cannot read {exc.filename or path}") from None
     return found
+
+
+def _place(name: str, versions: dict[str, bytes | None], dest: Path, intake: Intake) -> None:
+    """Write ``dest/<name>.py`` from the versions handed in (suffix -> bytes, None when over its size limit)."""
+    suffix = ".py" if ".py" in versions else ".ipynb"
+    if len(versions) > 1:
+        intake.notes.append(f"{name}.py and {name}.ipynb were both handed in: {name}.py was graded.")
+    raw = versions[suffix]
+    if raw is not None and suffix == ".ipynb":
+        from autograder.notebooks import notebook_source
+
+        source, note, intake.line_maps[name] = notebook_source(raw, f"{name}.ipynb")
+        intake.notes.append(note)
+        raw = source.encode() if len(source.encode()) <= MAX_FILE_BYTES else None
+    if raw is None:
+        limit = MAX_FILE_BYTES if suffix == ".py" else MAX_NOTEBOOK_BYTES
+        raw = f"raise ImportError('{name}{suffix} (or its code) is larger than {limit // 1024} KiB')\n".encode()
+    (dest / f"{name}.py").write_bytes(raw)
 
 
 def _regular(src: Path) -> os.stat_result:
@@ -53,35 +97,39 @@ def _regular(src: Path) -> os.stat_result:
     return info
 
 
-def _copy(src: Path, dst: Path) -> None:
-    if _regular(src).st_size > MAX_FILE_BYTES:
-        dst.write_text(f"raise ImportError('{src.name} is larger than {MAX_FILE_BYTES // 1024} KiB')\n")
-        return
+def _read(src: Path) -> bytes | None:
+    """The bytes of the regular file ``src``, or None when it is over its size limit."""
+    limit = MAX_NOTEBOOK_BYTES if src.suffix == ".ipynb" else MAX_FILE_BYTES
+    if _regular(src).st_size > limit:
+        return None
     fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # the entry checked above, not a swapped one
     with os.fdopen(fd, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
             raise BadSubmission(f"{src} changed while it was read; hand it in again")
-        dst.write_bytes(fh.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES])
+        data = fh.read(limit + 1)
+    return data if len(data) <= limit else None
 
 
-def _from_folder(folder: Path, dest: Path) -> list[str]:
+def _from_folder(folder: Path, dest: Path, intake: Intake) -> list[str]:
     found = []
     for name in ASSIGNMENTS:
-        src = folder / f"{name}.py"
-        if src.is_symlink() or src.exists():
-            _copy(src, dest / src.name)
+        versions = {suffix: _read(src) for suffix in SUFFIXES
+                    if (src := folder / f"{name}{suffix}").is_symlink() or src.exists()}
+        if versions:
+            _place(name, versions, dest, intake)
             found.append(name)
     if not found:  # Gradescope and zips often add one folder level: look one level down
         subdirs = [d for d in sorted(folder.iterdir())
                    if d.is_dir() and not d.is_symlink() and not d.name.startswith((".", "__"))]
         for sub in subdirs:
-            found = _from_folder(sub, dest) if any((sub / f"{a}.py").is_file() for a in ASSIGNMENTS) else []
-            if found:
-                break
+            if any((sub / f"{a}{suffix}").is_file() for a in ASSIGNMENTS for suffix in SUFFIXES):
+                found = _from_folder(sub, dest, intake)
+                if found:
+                    break
     return found
 
 
-def _from_zip(archive: Path, dest: Path) -> list[str]:
+def _from_zip(archive: Path, dest: Path, intake: Intake) -> list[str]:
     try:
         zf = zipfile.ZipFile(archive)
     except zipfile.BadZipFile:
@@ -90,20 +138,25 @@ def _from_zip(archive: Path, dest: Path) -> list[str]:
         members = zf.infolist()
         if len(members) > MAX_ZIP_MEMBERS:
             raise BadSubmission(f"{archive} holds more than {MAX_ZIP_MEMBERS} entries")
-        best: dict[str, zipfile.ZipInfo] = {}
+        best: dict[tuple[str, str], zipfile.ZipInfo] = {}
         for info in members:
             p = PurePosixPath(info.filename)
-            if info.is_dir() or p.stem not in ASSIGNMENTS or p.suffix != ".py" or "__MACOSX" in p.parts:
+            if (info.is_dir() or p.stem not in ASSIGNMENTS or p.suffix not in SUFFIXES or "__MACOSX" in p.parts
+                    or ".ipynb_checkpoints" in p.parts):
                 continue
             if stat.S_IFMT(info.external_attr >> 16) not in (0, stat.S_IFREG):
                 raise BadSubmission(f"{info.filename} in {archive.name} is a symbolic link or special file; "
                                     "zip the source file itself")
-            if p.stem not in best or len(p.parts) < len(PurePosixPath(best[p.stem].filename).parts):
-                best[p.stem] = info  # the shallowest copy of each file wins
-        for name, info in best.items():
-            target = dest / f"{name}.py"  # never the archive's own path: no traversal
-            if info.file_size > MAX_FILE_BYTES:
-                target.write_text(f"raise ImportError('{name}.py is larger than {MAX_FILE_BYTES // 1024} KiB')\n")
-            else:
-                target.write_bytes(zf.read(info))
-        return sorted(best, key=ASSIGNMENTS.index)
+            key = (p.stem, p.suffix)
+            if key not in best or len(p.parts) < len(PurePosixPath(best[key].filename).parts):
+                best[key] = info  # the shallowest copy of each file wins
+        found = sorted({name for name, _ in best}, key=ASSIGNMENTS.index)
+        for name in found:  # never the archive's own path: no traversal
+            versions = {}
+            for suffix in SUFFIXES:
+                info = best.get((name, suffix))
+                if info is not None:
+                    limit = MAX_NOTEBOOK_BYTES if suffix == ".ipynb" else MAX_FILE_BYTES
+                    versions[suffix] = zf.read(info) if info.file_size <= limit else None
+            _place(name, versions, dest, intake)
+        return found
