@@ -1,6 +1,7 @@
 """Build what leaves the course staff's hands.
 
     python -m autograder release OUT          # the student hand-out
+    python -m autograder release OUT --notebooks   # ... and one notebook per assignment, with check cells
     python -m autograder gradescope OUT.zip [--assignment vae ...]   # a Gradescope autograder bundle
 
 The hand-out holds the stubs, the trusted course code, the public graded items
@@ -46,8 +47,9 @@ def _copy_packages(out: Path, *, hidden: bool) -> None:
     shutil.copyfile(ROOT / "pyproject.toml", out / "pyproject.toml")
 
 
-def release(out: Path) -> Path:
-    """The student hand-out in folder ``out`` (must not exist yet)."""
+def release(out: Path, notebooks: bool = False) -> Path:
+    """The student hand-out in folder ``out`` (must not exist yet); with ``notebooks``, also
+    ``out/notebooks/<name>.ipynb`` for each assignment (``autograder.notebook_release``)."""
     if out.exists():
         raise FileExistsError(f"{out} already exists; choose a new folder")
     out.mkdir(parents=True)
@@ -56,6 +58,10 @@ def release(out: Path) -> Path:
     shutil.copyfile(ROOT / "assignment" / "README.md", out / "README.md")
     (out / "docs").mkdir()
     shutil.copyfile(ROOT / "docs" / "contract.md", out / "docs" / "contract.md")
+    if notebooks:
+        from autograder.notebook_release import write_notebooks
+
+        write_notebooks(out / "notebooks", out)  # from the hand-out's own files: public items only
     return out
 
 
@@ -146,9 +152,12 @@ def main_release(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder release",
                                      description="Write the student hand-out (stubs, course code, public items).")
     parser.add_argument("out", type=Path)
+    parser.add_argument("--notebooks", action="store_true",
+                        help="also write notebooks/<name>.ipynb: the handout, the stub's cells and check cells")
     args = parser.parse_args(argv)
     try:
-        print(f"hand-out written to {release(args.out)}")
+        print(f"hand-out written to {release(args.out, args.notebooks)}"
+              + (f" (notebooks in {args.out / 'notebooks'})" if args.notebooks else ""))
     except FileExistsError as exc:
         print(f"autograder release: {exc}", file=sys.stderr)
         return 2

@@ -94,14 +94,14 @@ def cells_source(cells: list[tuple[str, str]], name: str) -> tuple[str, str, Lin
     return "\n".join(out) + "\n", _note(name, left_out, magic, broken, missing), where
 
 
-def relocate(text: str, name: str, where: LineMap) -> str:
-    """``text`` with each ``<name>.py:LINE`` of the converted module turned into ``<name>.ipynb cell C, line L``."""
-    def cell(match: re.Match) -> str:
+def relocate(text: str, name: str, where: LineMap, form: str = "{name}.ipynb cell {cell}, line {line}") -> str:
+    """``text`` with each ``<name>.py:LINE`` of the converted module written as ``form`` names its place."""
+    def place(match: re.Match) -> str:
         i = int(match.group(1)) - 1
-        place = where[i] if 0 <= i < len(where) else None
-        return f"{name}.ipynb cell {place[0]}, line {place[1]}" if place else match.group(0)
+        found = where[i] if 0 <= i < len(where) else None
+        return form.format(name=name, cell=found[0], line=found[1]) if found else match.group(0)
 
-    return re.sub(rf"\b{re.escape(name)}\.py:(\d+)", cell, text)
+    return re.sub(rf"\b{re.escape(name)}\.py:(\d+)", place, text)
 
 
 def _text(source) -> str:
@@ -121,8 +121,14 @@ def _blank_shell_lines(text: str) -> tuple[str, bool]:
     return "\n".join(out), found
 
 
+CHECKER = "autograder.notebook_check"  # the in-notebook check's machinery: a set-up cell, not the student's code
+
+
 def _keeps(stmt: ast.stmt) -> bool:
-    """Imports, definitions, constant assignments, and try blocks made only of those."""
+    """Imports (but the check's own), definitions, constant assignments, and try blocks made only of those."""
+    if isinstance(stmt, ast.ImportFrom) and stmt.module == CHECKER or (
+            isinstance(stmt, ast.Import) and any(a.name == CHECKER for a in stmt.names)):
+        return False
     if isinstance(stmt, _DEFINITIONS):
         return True
     if isinstance(stmt, (ast.Assign, ast.AnnAssign)):

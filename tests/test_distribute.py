@@ -3,7 +3,6 @@ import json
 import os
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -68,26 +67,6 @@ def test_hidden_items_are_found_by_their_markers(tmp_path):
         hidden_files(tmp_path / "graded")
     real = hidden_files(ROOT / "autograder" / "graded")
     assert real and all(p.name.endswith("_hidden.py") for p in real)
-
-
-def test_release_installs_and_grades_stubs_in_a_fresh_venv(tmp_path):
-    out = release(tmp_path / "handout")
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-    # The fresh venv sees this one's site-packages (torch & co.) through a .pth file
-    # so the test needs no download; the hand-out itself is installed normally.
-    site = next((venv / "lib").glob("python3*/site-packages"))
-    (site / "parent.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    py = venv / "bin" / "python"
-    subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", out], check=True)
-    proc = subprocess.run([py, "-m", "autograder", "-a", "vae"], cwd=out, capture_output=True, text=True,
-                          timeout=600, env={**os.environ, "COURSE_DATA": str(tmp_path / "data")})
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "0 / " in proc.stdout and "public items" in proc.stdout and "Traceback" not in proc.stdout
-    assert "B.1a " in proc.stdout and "B.1a.h" not in proc.stdout  # no seed in the hand-out, so no twins
-    origin = subprocess.run([py, "-c", "import autograder; print(autograder.__file__)"], cwd=tmp_path,
-                            capture_output=True, text=True).stdout
-    assert str(venv) in origin  # the installed hand-out, not this checkout
 
 
 def run_bundle(bundle: Path, files: dict, tmp_path: Path) -> dict:
