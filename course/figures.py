@@ -10,6 +10,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.patches
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
@@ -71,9 +72,9 @@ def reconstructions(originals, recon, path, epoch: int) -> Path:
                       row_labels=["original", "reconstruction"])
 
 
-def samples(images, path, epoch: int) -> Path:
-    """An 8 x 8 grid of decoded samples from the prior. ``epoch`` is 0-based, as in the file name."""
-    return image_grid(images[:64], path, nrow=8, title=f"Samples from the prior, {after(epoch)}")
+def samples(images, path, epoch: int, what: str = "Samples from the prior N(0, I)") -> Path:
+    """An 8 x 8 grid of decoded codes, titled ``what``. ``epoch`` is 0-based, as in the file name."""
+    return image_grid(images[:64], path, nrow=8, title=f"{what}, {after(epoch)}")
 
 
 def _side(x) -> int:
@@ -118,8 +119,9 @@ def latent_manifold(decoded, values_x, values_y, path, title: str, axis_names=("
                       col_labels=fmt, xlabel=axis_names[0], ylabel=axis_names[1])
 
 
-def histogram_2d(a, b, path, dims) -> Path:
-    """hist2d of two latent coordinates over a set, 50 bins, with a colour bar."""
+def histogram_2d(a, b, path, dims, box=None) -> Path:
+    """hist2d of two latent coordinates (N,) over a set, 50 bins, with a colour bar; ``box`` =
+    ((a_lo, a_hi), (b_lo, b_hi)) draws the rectangle the traversals cover, to read the two together."""
     fig, ax = plt.subplots(figsize=(5.5, 4.8))
     h = ax.hist2d(a.cpu().numpy(), b.cpu().numpy(), bins=50, cmap="viridis")
     bar = fig.colorbar(h[3], ax=ax, label="test images per bin")
@@ -127,9 +129,14 @@ def histogram_2d(a, b, path, dims) -> Path:
     bar.update_ticks()
     ax.axhline(0.0, color="white", lw=0.8, ls="--", alpha=0.8)  # the prior's centre, for comparison
     ax.axvline(0.0, color="white", lw=0.8, ls="--", alpha=0.8)
+    note = "dashed lines: 0, the prior's mean"
+    if box is not None:
+        (x0, x1), (y0, y1) = box
+        ax.add_patch(matplotlib.patches.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="orange", lw=1.2))
+        note += "; orange: the traversals' range"
     ax.set_xlabel(f"z[{dims[0]}] (highest variance)")
     ax.set_ylabel(f"z[{dims[1]}] (second highest)")
-    ax.set_title("Test-set embeddings, two highest-variance dims\n(dashed lines: 0, the prior's mean)")
+    ax.set_title(f"Test-set embeddings, two highest-variance dims\n({note})", fontsize=10)
     return _save(fig, path)
 
 

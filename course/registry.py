@@ -92,7 +92,7 @@ ASSIGNMENTS = (
         batch_size=64, prepare=_binary_flat, build=lambda m, o: m.CVAE(),
         loss=losses.student_cvae_loss, grader_loss=losses.grader_cvae_loss,
         folder=lambda o: f"CVAE-lr={o['lr']:g}-ep={o['epochs']}",
-        epoch_figures=run_hooks.samples_by_class, final_figures=run_hooks.final_samples_by_class,
+        epoch_figures=run_hooks.samples_by_class, final_figures=run_hooks.style_by_class,
         posterior=run_hooks.cvae_posterior, quick={"epochs": 10},
         smoke=calibration.CVAE_SMOKE,
         smoke_rules=calibration.CVAE_RULES),

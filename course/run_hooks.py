@@ -33,6 +33,11 @@ def fake_faces_folder(n: int = 512, seed: int = 0) -> Path:
     return folder
 
 
+def face_data_name(options: dict) -> str:
+    """What the faces run trains on, in words: the folder given with --data, or the generated faces."""
+    return f"face images from {options['data']}" if options.get("data") else "generated faces"
+
+
 def load_face_images(options: dict, module):
     """(x (n, 3, 64, 64), zero labels) of the faces run: a CelebA root or image folder, or the generated
     faces; a set larger than ``options["subset"]`` is cut by the student's ``celeba_subset``."""
@@ -51,10 +56,13 @@ def load_face_images(options: dict, module):
 # ---- figures every few epochs: (module, model, x, z, out, epoch)
 
 def reconstructions_and_samples(module, model, x, z, out: Path, epoch: int):
-    """Test images with their reconstructions ``model(x)[0]``, and ``model.decode(z)``."""
+    """Test images with their reconstructions ``model(x)[0]``, and ``model.decode(z)``. A plain autoencoder
+    (``encode`` gives one code, not (mu, logvar)) has no prior: its title says the draws miss its codes."""
     from course import figures
     figures.reconstructions(x, model(x)[0], out / f"reconstruction_{epoch}.png", epoch)
-    figures.samples(model.decode(z), out / f"sample_{epoch}.png", epoch)
+    plain = not isinstance(model.encode(x[:1]), tuple)
+    what = "N(0, I) draws decoded by a plain AE (no prior)" if plain else "Samples from the prior N(0, I)"
+    figures.samples(model.decode(z), out / f"sample_{epoch}.png", epoch, what)
 
 
 def conv_reconstructions_and_samples(module, model, x, z, out: Path, epoch: int):
@@ -64,13 +72,12 @@ def conv_reconstructions_and_samples(module, model, x, z, out: Path, epoch: int)
     figures.samples(model.decoder(z), out / f"sample_{epoch}.png", epoch)
 
 
-def samples_by_class(module, model, x, z, out: Path, epoch: int | None = None):
-    """Ten samples of each class label, one row per class (the CVAE's ``sample``)."""
+def samples_by_class(module, model, x, z, out: Path, epoch: int):
+    """Ten samples of each class label, one row per class, each from its own z (the CVAE's ``sample``)."""
     from course import figures
     labels = torch.arange(10, device=x.device).repeat_interleave(10)
-    name, when = ("samples_by_class.png", "") if epoch is None else (f"sample_{epoch}.png", f", {figures.after(epoch)}")
-    figures.image_grid(model.sample(labels), out / name, nrow=10,
-                       title=f"Samples from the prior, one row per class{when}", **DIGIT_ROWS)
+    figures.image_grid(model.sample(labels), out / f"sample_{epoch}.png", nrow=10,
+                       title=f"Samples from the prior, one row per class, {figures.after(epoch)}", **DIGIT_ROWS)
 
 
 # ---- final figures: (module, model, x, y, out)
@@ -91,25 +98,60 @@ def latent_plane(module, model, x, y, out: Path):
     figures.latent_scatter(codes, y, out / "manifold.png", f"Test-set codes ({'mu of q(z|x)' if is_vae else 'z'}) by digit")
 
 
-def final_samples_by_class(module, model, x, y, out: Path):
-    samples_by_class(module, model, x, None, out)
+def style_by_class(module, model, x, y, out: Path):
+    """cvae.py: ten codes z ~ N(0, I), one per column, each decoded with every label, one per row: the
+    label sets the digit and z the style, so a column keeps one style across the ten digits."""
+    from course import figures
+    labels = torch.arange(10, device=x.device).repeat_interleave(10)  # row i: label i
+    onehot = module.one_hot(labels, 10).to(x.dtype)
+    code = model.encode(x[:1], onehot[:1])[0].shape[-1]
+    z = torch.randn(10, code, generator=torch.Generator().manual_seed(2)).to(x.device)  # (10, code)
+    figures.image_grid(model.decode(z.repeat(10, 1), onehot), out / "samples_by_class.png", nrow=10,
+                       title="One z per column, one label per row", xlabel="code z (the same down each column)",
+                       **DIGIT_ROWS)
+
+
+class AroundCodes(torch.nn.Module):
+    """``decoder(centre + z * scale)``: the student's traversal of z over N(0, 1) quantiles then walks around
+    the test codes (their mean, their spread along the traversed dims) instead of around the prior's 0."""
+
+    def __init__(self, decoder, centre, scale):
+        super().__init__()
+        self.decoder, self.centre, self.scale = decoder, centre, scale  # centre, scale: (lat,)
+
+    def forward(self, z):
+        return self.decoder(self.centre + z * self.scale)  # z (M, lat) -> (M, 1, d, d)
+
+
+def traversal_grid(module, model, x):
+    """conv_vae.py's traversal, centred where the test codes lie: (dims (2,), the wrapped decoder, the
+    N(0, 1) quantiles (7,), each traversed dim's values (2, 7), the embeddings (N, lat))."""
+    mu, sigma = model.encoder(x)
+    emb = model.gaussian(mu, sigma)  # (N, lat)
+    dims = [int(d) for d in module.top_variance_dims(emb, 2)]
+    centre, scale = emb.mean(0), torch.ones_like(emb[0])
+    scale[dims] = emb[:, dims].std(0)
+    quantiles = module.traversal_values(7).to(emb)
+    values = torch.stack([centre[d] + quantiles * scale[d] for d in dims])  # (2, 7)
+    return dims, AroundCodes(model.decoder, centre, scale), quantiles, values, emb
 
 
 def traversals(module, model, x, y, out: Path):
-    """conv_vae.py: the embeddings' 2-D histogram and traversals of the highest-variance dimensions."""
+    """conv_vae.py: the embeddings' 2-D histogram and traversals of the highest-variance dimensions,
+    centred on the test codes: every other dim at the codes' mean, the traversed ones at the codes'
+    mean plus N(0, 1) quantiles times their spread (the prior's 0 and quantiles once the codes match it)."""
     from course import figures
-    mu, sigma = model.encoder(x)
-    emb = model.gaussian(mu, sigma)
-    dims = [int(d) for d in module.top_variance_dims(emb, 2)]
-    figures.histogram_2d(emb[:, dims[0]], emb[:, dims[1]], out / "latent_hist2d.png", dims)
-    values = [f"{float(v):.2f}" for v in module.traversal_values(7)]
-    lat = mu.shape[-1]
-    figures.image_grid(module.latent_traversal(model.decoder, lat, dims[:1], 7), out / "traversal_1x7.png",
-                       nrow=7, title=f"Traversal of z[{dims[0]}], every other dim 0",
-                       col_labels=values, xlabel=f"z[{dims[0]}]")
-    figures.image_grid(module.latent_traversal(model.decoder, lat, dims, 7), out / "traversal_7x7.png",
-                       nrow=7, title=f"Traversal of z[{dims[0]}] and z[{dims[1]}], every other dim 0",
-                       row_labels=values, col_labels=values, xlabel=f"z[{dims[1]}]", ylabel=f"z[{dims[0]}]")
+    dims, decoder, _, values, emb = traversal_grid(module, model, x)
+    figures.histogram_2d(emb[:, dims[0]], emb[:, dims[1]], out / "latent_hist2d.png", dims,
+                         box=[(float(v[0]), float(v[-1])) for v in values])
+    rows, cols = ([f"{float(v):.2f}" for v in values[i]] for i in (0, 1))
+    lat, centred = emb.shape[-1], "around the test codes' mean (other dims at it)"
+    figures.image_grid(module.latent_traversal(decoder, lat, dims[:1], 7), out / "traversal_1x7.png",
+                       nrow=7, title=f"Traversal of z[{dims[0]}] {centred}", col_labels=rows,
+                       xlabel=f"z[{dims[0]}]")
+    figures.image_grid(module.latent_traversal(decoder, lat, dims, 7), out / "traversal_7x7.png",
+                       nrow=7, title=f"Traversal of z[{dims[0]}] and z[{dims[1]}]\n{centred}",
+                       row_labels=rows, col_labels=cols, xlabel=f"z[{dims[1]}]", ylabel=f"z[{dims[0]}]")
 
 
 # ---- the gallery's posterior: (model, module, y) -> (encode x -> (mu, std), decode z -> images)
@@ -159,8 +201,8 @@ def pca_run(module, options: dict, train, test, out: Path) -> Path:
     pca = [float(v) for v in module.pca_error_curve(x_train, ks)]
     autoencoders = load_module("vae", options.get("source"))  # the autoencoder the students built in vae.py
     ae = [_mse_autoencoder(autoencoders, k, train, test, options) for k in ks]
-    figures.error_curves(ks, {"PCA": pca, "autoencoder (MSE)": ae}, out / "mse_vs_latent_size.png",
-                         "Training-set reconstruction MSE: PCA against the autoencoder")
+    figures.error_curves(ks, {"PCA (linear)": pca, "autoencoder (non-linear, trained on MSE)": ae},
+                         out / "mse_vs_latent_size.png", "Training-set reconstruction MSE per pixel")
     with open(out / "mse_vs_latent_size.csv", "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["k", "pca_mse", "ae_mse"])
