@@ -17,6 +17,8 @@ from autograder import batch, gradescope_export
 from tests.processes import alive_with
 from tests.variants import SOLUTIONS, STUBS
 
+pytestmark = pytest.mark.xdist_group("batch")  # one worker grades the shared batch (``graded``) once
+
 QUICK = ["-a", "vae", "-k", "A.1e B.1a"]  # 3 + 4 + 2 points; a corrupt zip fails at once
 
 METADATA = """\
