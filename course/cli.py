@@ -17,7 +17,9 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--dataset", default="digits", choices=["digits", "mnist", "fashion-mnist"],
                    help="digits (embedded, offline; default) or a real set downloaded into data/")
     t.add_argument("--data", default=None, help="faces.py only: a CelebA root or a folder of face images")
-    t.add_argument("--epochs", type=int, default=None, help="default: the handout's")
+    t.add_argument("--epochs", type=int, default=None, help="passes over the training set (default: the handout's)")
+    t.add_argument("--images", type=int, default=None,
+                   help="train until this many images are seen instead (the same schedule on any data set)")
     t.add_argument("--batch-size", type=int, default=None)
     t.add_argument("--lr", type=float, default=None)
     t.add_argument("--seed", type=int, default=0)
@@ -27,9 +29,12 @@ def parser() -> argparse.ArgumentParser:
     f = sub.add_parser("figures", help="train every reference model and write all figures plus index.html")
     f.add_argument("--out", default="figures")
     f.add_argument("--dataset", default="digits", choices=["digits", "mnist", "fashion-mnist"])
-    f.add_argument("--quick", action="store_true", help="a short schedule that finishes in minutes on a CPU")
+    f.add_argument("--quick", action="store_true",
+                   help="the registry's short schedule, in images seen: minutes on a CPU, enough to show each lesson")
     f.add_argument("--force", action="store_true", help="retrain models whose results exist")
     f.add_argument("--device", default=None)
+    f.add_argument("--check", action="store_true",
+                   help="exit 1 unless every figure shows its lesson (course.lessons), naming those that do not")
     return p
 
 
@@ -56,6 +61,22 @@ def todo_message(exc: NotImplementedError, default_file: str) -> str:
     return f"{name}: a TODO is not implemented yet" + (f" ({text})." if text else ".")
 
 
+def unshown_lessons(out) -> list[str]:
+    """One line per lesson of the gallery in ``out`` whose number misses its bound (course.lessons)."""
+    import json
+
+    from course.lessons import judge
+
+    lines = []
+    for path in sorted(out.glob("*/summary.json")):
+        summary = json.loads(path.read_text())
+        for x in map(judge, summary.get("lessons", [])):
+            if not x["shown"]:
+                lines.append(f"{summary['key']} {x['figure']}: {x['measure']} = {x['value']:.4g}, "
+                             f"needs {'>=' if x['above'] else '<='} {x['bound']:g}")
+    return lines
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     from course.data import DataUnavailable
@@ -73,10 +94,13 @@ def main(argv=None) -> int:
             print(f"course: {exc}", file=sys.stderr)
             return 2
         print(f"gallery: {page}")
-        return 0
+        missed = unshown_lessons(page.parent)
+        for line in missed:
+            print(f"lesson not shown: {line}", file=sys.stderr)
+        return 1 if args.check and missed else 0
 
     options = {"type": args.type, "source": args.source, "dataset": args.dataset, "data": args.data,
-               "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed,
+               "epochs": args.epochs, "images": args.images, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed,
                "out": args.out, "save_every": args.save_every, "device": args.device}
     try:
         out = run(args.assignment, options).out

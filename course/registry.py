@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from autograder import calibration
-from course import losses, run_hooks
+from course import lessons, losses, run_hooks
 from course.data import binarize
 
 
@@ -42,11 +42,14 @@ class Assignment:
     points: int                     # automatic points: the sum of the graded folder's @item markers
     manual: tuple = ()              # ((part, what a person grades), ...): reported, never auto-scored
     bonus: bool = False             # bonus points count apart from the total
-    # the handout's training schedule, on the real data set it names
+    # the handout's training schedule, on the real data set it names. An epoch here is a pass over that
+    # set's ``real_size`` training images, so a schedule is a number of images seen (``images``): the
+    # gallery trains as many images on the embedded digits (1,497) as the handout does on MNIST (60,000)
     lr: float = 1e-3
     batch_size: int = 128
     epochs: int = 100
     real_dataset: str = "mnist"     # what --dataset means with a network
+    real_size: int = 60_000         # training images of the real data set: what one epoch counts
     prepare: Callable = _as_is      # (x, y) -> (x, y) shaped for the model, in training and in smoke runs
     load: Callable | None = None    # (options, module) -> (x, y): data of its own instead of the digits
     build: Callable | None = None   # (module, options) -> model
@@ -57,8 +60,11 @@ class Assignment:
     epoch_figures: Callable | None = None  # (module, model, x, z, out, epoch)
     final_figures: Callable | None = None  # (module, model, x, y, out)
     posterior: Callable | None = None      # (model, module, y) -> (encode -> (mu, std), decode): gallery numbers
+    lessons: Callable | None = None        # (run, options) -> [course.lessons.Lesson]: what the figures must show
+    data_name: Callable | None = None      # options -> the data a ``load`` of its own reads, in words
     gallery: tuple = ((None, {}),)  # ((gallery key suffix or None, extra options), ...): one reference run each
-    quick: dict = field(default_factory=lambda: {"epochs": 5})  # the gallery's --quick options
+    # the gallery's --quick options; "epochs" count epochs of the real data set, as ``epochs`` does
+    quick: dict = field(default_factory=lambda: {"epochs": 5})
     smoke: dict | None = None       # the autograder's smoke-run settings and thresholds (autograder.calibration)
     smoke_rules: dict | None = None  # each threshold's calibration rule (autograder.calibration, scripts/calibrate.py)
 
@@ -68,6 +74,10 @@ class Assignment:
 
     def folder_name(self, options: dict) -> str:
         return self.folder(options)
+
+    def images(self, epochs: float) -> int:
+        """Images seen in ``epochs`` epochs of the real data set: the same schedule on any data set."""
+        return round(epochs * self.real_size)
 
     def gallery_runs(self):
         """(key, extra options) of each reference run the gallery trains."""
@@ -83,8 +93,10 @@ ASSIGNMENTS = (
         loss=losses.student_forward_loss, grader_loss=losses.grader_vae_loss,
         folder=lambda o: f"AE-arch={o.get('type', 'vae')}(512)-lr={o['lr']:g}-ep={o['epochs']}",
         epoch_figures=run_hooks.reconstructions_and_samples, final_figures=run_hooks.latent_plane,
-        posterior=run_hooks.mlp_posterior, gallery=(("ae", {"type": "ae"}), ("vae", {"type": "vae"})),
-        quick={"epochs": 10}, smoke=calibration.VAE_SMOKE,
+        posterior=run_hooks.mlp_posterior, lessons=lessons.prior_samples,
+        gallery=(("ae", {"type": "ae"}), ("vae", {"type": "vae"})),
+        quick={"epochs": 2.5},  # 150,000 images: 101 passes over the embedded digits
+        smoke=calibration.VAE_SMOKE,
         smoke_rules=calibration.VAE_RULES),
     Assignment(
         "cvae", "conditional VAE on binarized MNIST", points=100,
@@ -93,7 +105,8 @@ ASSIGNMENTS = (
         loss=losses.student_cvae_loss, grader_loss=losses.grader_cvae_loss,
         folder=lambda o: f"CVAE-lr={o['lr']:g}-ep={o['epochs']}",
         epoch_figures=run_hooks.samples_by_class, final_figures=run_hooks.style_by_class,
-        posterior=run_hooks.cvae_posterior, quick={"epochs": 10},
+        posterior=run_hooks.cvae_posterior, lessons=lessons.class_samples,
+        quick={"epochs": 1.25},  # 75,000 images: 51 passes
         smoke=calibration.CVAE_SMOKE,
         smoke_rules=calibration.CVAE_RULES),
     Assignment(
@@ -103,23 +116,29 @@ ASSIGNMENTS = (
         loss=losses.student_conv_loss, grader_loss=losses.grader_conv_loss,
         folder=lambda o: f"ConvVAE-lat=16-lr={o['lr']:g}-ep={o['epochs']}",
         epoch_figures=run_hooks.conv_reconstructions_and_samples, final_figures=run_hooks.traversals,
-        posterior=run_hooks.conv_posterior, smoke=calibration.CONV_VAE_SMOKE,
+        posterior=run_hooks.conv_posterior, lessons=lessons.reconstructions_and_codes,
+        quick={"epochs": 0.5},  # 30,000 images: 21 passes
+        smoke=calibration.CONV_VAE_SMOKE,
         smoke_rules=calibration.CONV_VAE_RULES),
     Assignment(
         "pca_ae", "PCA against the autoencoder", points=100,
         manual=(("PCA", "Written comparison of PCA and the autoencoder"),),
         epochs=20, prepare=_flat, grader_loss=losses.mse_sum, run=run_hooks.pca_run,
-        folder=lambda o: f"PCA-AE-ep={o['epochs']}",
-        quick={"epochs": 5, "ks": [2, 4, 8, 12, 16, 20]}, smoke=calibration.PCA_AE_SMOKE,
+        folder=lambda o: f"PCA-AE-ep={o['epochs']}", lessons=lessons.autoencoder_beats_pca,
+        quick={"epochs": 1, "ks": [2, 4, 8, 16]},  # 60,000 images (41 passes) per latent size
+        smoke=calibration.PCA_AE_SMOKE,
         smoke_rules=calibration.PCA_AE_RULES),
     Assignment(
         "faces", "VAE for 64 x 64 CelebA faces", points=20, bonus=True,
         manual=(("FACES", "Attached samples and loss curve of a 100-epoch CelebA run"),),
-        real_dataset="celeba", load=run_hooks.load_face_images, build=lambda m, o: m.FaceVAE(128),
+        real_dataset="celeba", real_size=50_000, load=run_hooks.load_face_images, data_name=run_hooks.face_data_name,
+        build=lambda m, o: m.FaceVAE(128),
         loss=losses.student_forward_loss, grader_loss=losses.grader_vae_loss,
         folder=lambda o: f"FaceVAE-code=128-lr={o['lr']:g}-ep={o['epochs']}",
         epoch_figures=run_hooks.reconstructions_and_samples, posterior=run_hooks.mlp_posterior,
-        quick={"epochs": 3}, smoke=calibration.FACES_SMOKE,
+        lessons=lessons.face_reconstructions,
+        quick={"epochs": 0.6},  # 30,000 images: 66 passes over 461 generated faces
+        smoke=calibration.FACES_SMOKE,
         smoke_rules=calibration.FACES_RULES),
 )
 _BY_NAME = {a.name: a for a in ASSIGNMENTS}

@@ -5,9 +5,14 @@
 Writes perf_metrics.csv, loss_curve.png, reconstruction_<epoch>.png and
 sample_<epoch>.png every ``save_every`` epochs and at the last one, then the
 assignment's final figures, into ``<out>/<run folder>/`` (the folder name and the figures: ``course.registry``).
+
+The schedule is ``epochs`` passes over the training set, or ``images`` seen: then the run makes
+ceil(images / N) passes over its N training images, so the same schedule trains as much on the
+1,497 embedded digits as on MNIST's 60,000 images (the folder name counts the passes made).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +30,22 @@ def _split(x, y, test_fraction: float = 0.1, seed: int = 0):
     n_test = max(1, round(test_fraction * x.shape[0]))
     test, train = order[:n_test], order[n_test:]
     return (x[train], y[train]), (x[test], y[test])
+
+
+DATA_NAMES = {"digits": "the embedded digits", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+
+
+def passes(images: int, n_train: int) -> int:
+    """Passes over ``n_train`` training images that see at least ``images`` images (at least one)."""
+    return max(1, math.ceil(images / n_train))
+
+
+def data_name(name: str, options: dict) -> str:
+    """The data a run of assignment ``name`` trains on, in words ("the embedded digits", "generated faces")."""
+    spec = registry.get(name)
+    if spec.load is not None:
+        return spec.data_name(options) if spec.data_name is not None else "data of its own"
+    return DATA_NAMES[options.get("dataset", "digits")]
 
 
 def load_data(name: str, options: dict, module):
@@ -47,25 +68,32 @@ class Run:
     history: object = None
     test: tuple = None
     train: tuple = None
+    options: dict = None  # the options it ran with, the schedule's passes ("epochs") included
+    data: str = ""        # what it trained on, in words
 
 
 def run(name: str, options: dict) -> Run:
     """Train assignment ``name`` and write its results folder; returns the Run.
 
     options: the CLI's (type, source, dataset, data, epochs, batch_size, lr, seed, out,
-    save_every, device) plus progress, ks (pca_ae's latent sizes) and subset (faces' n);
-    a missing or None option takes the handout's setting (``course.registry``).
+    save_every, device) plus images (a schedule in images seen, which sets epochs), progress,
+    ks (pca_ae's latent sizes) and subset (faces' n); a missing or None option takes the
+    handout's setting (``course.registry``); save_every 0 draws the last epoch's figures only.
     """
     spec = registry.get(name)
     options = {"lr": spec.lr, "epochs": spec.epochs, "batch_size": spec.batch_size, "seed": 0,
                "save_every": 10, "out": "results", **{k: v for k, v in options.items() if v is not None}}
     module = load_module(name, options.get("source"))
     train, test = load_data(name, options, module)
+    if options.get("images"):
+        options["epochs"] = passes(options["images"], train[0].shape[0])
+    options["save_every"] = options["save_every"] or options["epochs"]
+    data = data_name(name, options)
     out = Path(options["out"]) / spec.folder_name(options)  # made once the data are there
     out.mkdir(parents=True, exist_ok=True)
     if spec.run is not None:
         spec.run(module, options, train, test, out)
-        return Run(out, module, test=test, train=train)
+        return Run(out, module, test=test, train=train, options=options, data=data)
     device = pick_device(options.get("device"))
     torch.manual_seed(options["seed"])
     model = spec.build(module, options)
@@ -84,7 +112,7 @@ def run(name: str, options: dict) -> Run:
     figures.loss_curve(history, out / "loss_curve.png", f"{spec.folder_name(options)}: loss per image")
     _figures(spec.final_figures, module, model, *(t.to(device) for t in test), out)
     torch.save(model.state_dict(), out / "model.pt")
-    return Run(out, module, model, history, test, train)
+    return Run(out, module, model, history, test, train, options, data)
 
 
 @torch.no_grad()

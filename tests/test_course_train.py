@@ -111,3 +111,15 @@ def test_every_assignment_has_an_entry_with_the_handout_settings():
     assert (registry.get("cvae").batch_size, registry.get("conv_vae").epochs) == (64, 20)
     with pytest.raises(ValueError, match="vae"):
         registry.get("gan")
+
+
+def test_schedules_count_images_seen():
+    """An epoch of the registry is one of the real data set: the same images seen on the embedded digits."""
+    from course.runs import passes
+
+    vae, faces = registry.get("vae"), registry.get("faces")
+    assert vae.images(vae.epochs) == 100 * 60_000 and passes(vae.images(vae.epochs), 60_000) == vae.epochs
+    assert passes(vae.images(2.5), 1497) == 101  # 150,000 images: 101 passes over the embedded digits
+    assert faces.images(0.6) == 30_000 and passes(faces.images(0.6), 461) == 66 and passes(1, 1497) == 1
+    assert all("epochs" in spec.quick and spec.images(spec.quick["epochs"]) < spec.images(spec.epochs)
+               for spec in registry.ASSIGNMENTS)
