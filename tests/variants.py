@@ -109,9 +109,14 @@ def assert_stubs_score_zero(assignment: str) -> None:
 
 
 def assert_bug_caught(variant: Variant, folder: Path):
-    """The bug loses at least its intended items, every lost point says why, and the grader itself
-    does not fail; returns the report for further checks."""
-    report = grade_one(variant.write(folder), variant.assignment, variant.name)
+    """The bug loses at least its intended items, keeps the other functions' items it names, every lost
+    point says why, and the grader itself does not fail; returns the report for further checks.
+
+    Only those items (``lose`` and ``keep``, twins included) are graded: what is asserted needs no
+    other, and a third of the time goes (a vae bug: 3 s instead of 9 s). With ``CATALOGUE_SCORES`` set,
+    every item is graded, so that two grader versions compare on the whole catalogue."""
+    chosen = None if os.environ.get("CATALOGUE_SCORES") else " ".join(sorted(variant.lose | variant.keep))
+    report = grade_one(variant.write(folder), variant.assignment, variant.name, keyword=chosen)
     lost = lost_items(report, variant.assignment)
     assert variant.lose <= lost, (f"{variant.name} kept {variant.lose - lost}; lost {sorted(lost)}\n"
                                   + messages(report, variant.assignment))
