@@ -204,3 +204,23 @@ def test_the_installed_hand_out_grades_its_stubs_from_the_command_line(handout_v
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "0 / " in proc.stdout and "public items" in proc.stdout and "Traceback" not in proc.stdout
     assert "B.1a " in proc.stdout and "B.1a.h" not in proc.stdout  # no seed in the hand-out, so no twins
+
+
+def test_hostile_notebooks_run_nothing_in_the_grader(tmp_path):
+    """Conversion happens in the trusted parent and runs nothing: a call hidden in a 'constant' is left out, a
+    deeply nested or oversized notebook becomes an ImportError in the worker, never a crash of the parent."""
+    marker = tmp_path / "ran"
+    source, _, _ = cells_source([("code", f"X = __import__('os').system('touch {marker}')\n"
+                                          f"Y = [open({str(marker)!r}, 'w')]\nZ = 3")], "vae.ipynb")
+    assert source.strip().endswith("Z = 3") and "system" not in source and "open(" not in source
+    assert not marker.exists()
+    nested = ('{"cells": ' + "[" * 100_000 + "]" * 100_000 + ', "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    source, note, _ = notebook_source(nested.encode(), "vae.ipynb")
+    assert source.startswith("raise ImportError") and "not a readable Jupyter notebook" in note
+    import autograder.submission as submission
+
+    big = tmp_path / "big"
+    big.mkdir()
+    (big / "vae.ipynb").write_bytes(b" " * (submission.MAX_NOTEBOOK_BYTES + 1))
+    materialize(big, tmp_path / "out", Intake())
+    assert "is larger than" in (tmp_path / "out" / "vae.py").read_text()
