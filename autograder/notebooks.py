@@ -75,7 +75,7 @@ def cells_source(cells: list[tuple[str, str]], name: str) -> tuple[str, str, Lin
         header, dropped = False, False
         for stmt in tree.body:
             if not _keeps(stmt):
-                dropped = True
+                dropped = dropped or not _is_check(stmt)  # the set-up and check cells are not worth a note
                 continue
             absent = _absent_module(stmt)
             if absent:
@@ -141,6 +141,14 @@ def _keeps(stmt: ast.stmt) -> bool:
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
         return True  # a docstring
     return False
+
+
+def _is_check(stmt: ast.stmt) -> bool:
+    """The in-notebook check's own lines: its import, ``check = Checker("vae")`` and ``check("B.1")``."""
+    if isinstance(stmt, ast.ImportFrom) and stmt.module == CHECKER:
+        return True
+    value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
+    return isinstance(value, ast.Call) and _dotted(value.func) in ("check", "Checker")
 
 
 def _is_constant(node: ast.AST) -> bool:
