@@ -18,7 +18,8 @@ ASSIGNMENTS = names()
 
 MAX_FILE_BYTES = 2 * 1024 * 1024     # a student file larger than this is not source code
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024  # notebooks carry their outputs (images): more room, then the code's limit
-SUFFIXES = (".py", ".ipynb")
+MAX_BYTES = {".py": MAX_FILE_BYTES, ".ipynb": MAX_NOTEBOOK_BYTES}  # each suffix's size limit
+SUFFIXES = tuple(MAX_BYTES)
 MAX_ZIP_MEMBERS = 10_000
 
 
@@ -80,10 +81,11 @@ def _place(name: str, versions: dict[str, bytes | None], dest: Path, intake: Int
 
         source, note, intake.line_maps[name] = notebook_source(raw, f"{name}.ipynb")
         intake.notes.append(note)
-        raw = source.encode() if len(source.encode()) <= MAX_FILE_BYTES else None
+        raw = source.encode()
+        raw = raw if len(raw) <= MAX_FILE_BYTES else None
     if raw is None:
-        limit = MAX_FILE_BYTES if suffix == ".py" else MAX_NOTEBOOK_BYTES
-        raw = f"raise ImportError('{name}{suffix} (or its code) is larger than {limit // 1024} KiB')\n".encode()
+        raw = (f"raise ImportError('{name}{suffix} (or its code) is larger than "
+               f"{MAX_BYTES[suffix] // 1024} KiB')\n").encode()
     (dest / f"{name}.py").write_bytes(raw)
 
 
@@ -99,7 +101,7 @@ def _regular(src: Path) -> os.stat_result:
 
 def _read(src: Path) -> bytes | None:
     """The bytes of the regular file ``src``, or None when it is over its size limit."""
-    limit = MAX_NOTEBOOK_BYTES if src.suffix == ".ipynb" else MAX_FILE_BYTES
+    limit = MAX_BYTES[src.suffix]
     if _regular(src).st_size > limit:
         return None
     fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # the entry checked above, not a swapped one
@@ -156,7 +158,6 @@ def _from_zip(archive: Path, dest: Path, intake: Intake) -> list[str]:
             for suffix in SUFFIXES:
                 info = best.get((name, suffix))
                 if info is not None:
-                    limit = MAX_NOTEBOOK_BYTES if suffix == ".ipynb" else MAX_FILE_BYTES
-                    versions[suffix] = zf.read(info) if info.file_size <= limit else None
+                    versions[suffix] = zf.read(info) if info.file_size <= MAX_BYTES[suffix] else None
             _place(name, versions, dest, intake)
         return found
