@@ -21,6 +21,10 @@ class SubmissionError(Exception):
             return f"not implemented: {self.call or 'your code'} raised NotImplementedError{at}."
         if held_out and self.kind in ("raised", "exit"):
             return f"{self.call or 'your code'} raised {self.exc_type or 'an exception'}{at} on held-out inputs."
+        if held_out and self.kind in ("import", "protocol", "harness"):  # their text may carry what the code saw
+            what = {"import": "the file failed to import", "protocol": "it sent back something the grader cannot "
+                    "read", "harness": "the grader failed"}[self.kind]
+            return f"{self.call or 'your code'}: {what} on held-out inputs (details are not shown for held-out work)."
         call = self.call or "your code"
         if self.kind == "missing":
             return f"{self.message}: this assignment is missing and scores 0."

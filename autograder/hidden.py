@@ -4,7 +4,10 @@ An item declared with held-out points (``@item("B.1a", 6, held_out=2)``) runs tw
 seed exists: once on its published inputs (4 points; a failure prints them so the student can
 reproduce it) and once as its *twin* ("B.1a.h", 2 points, hidden) on inputs drawn from the seed. Both
 draw every input through the ``draw`` fixture (a ``Draw``), so the twin checks the same property on
-inputs nobody outside the bundle can know; its failure names the function to revisit and nothing else.
+inputs nobody outside the bundle can know; its failure names the function to revisit and nothing else,
+and withdraws the public item's points too (a function right only on the printed inputs is wrong; see
+``plugin.ScoreCollector.void_memorised``). Held-out work runs after every visible item of its assignment,
+so the worker that saw held-out inputs never serves a visible item.
 
 The seed lives in ``graded/held_out_seed`` (the graded folder is masked from the submission's worker
 and readable by root only on Gradescope). ``python -m autograder gradescope`` writes a fresh random
@@ -80,6 +83,13 @@ def twin_message(public_id: str, public_passed: bool | None) -> str:
              else "Fails on held-out inputs too")
     return (f"{first}: compute the result for any input, not the printed values ({public_id}'s hints apply; "
             "the held-out inputs are not shown).")
+
+
+def voided_message(public_id: str, twin: str) -> str:
+    """The message of a public item that passed while its twin failed (its points are withdrawn)."""
+    return (f"Passes on its published inputs but fails on held-out ones ({twin}), so it earns no point: a "
+            "function must be right for any input, not for the printed ones. Compute the result from the "
+            f"inputs; {public_id}'s description says what is checked.")
 
 
 @contextlib.contextmanager

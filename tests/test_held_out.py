@@ -1,5 +1,6 @@
-"""Held-out twins: a memorising submission earns the public items and loses every twin; the reference
-passes the twins on another seed; a twin's failure shows no input. (Each bundle's own seed:
+"""Held-out twins: a memorising submission loses every twin and, with them, the public items; the reference
+passes the twins on another seed; a twin's failure shows no input, and no visible item depends on the
+held-out seed. (Each bundle's own seed:
 tests/test_distribute.py; the seed unreadable from the worker: tests/hostile/read_held_out_seed.py.)"""
 import pytest
 
@@ -27,8 +28,10 @@ def test_memoriser_earns_public_items_and_loses_every_twin(assignment, tmp_path,
     twins = [i for i in report.items if is_twin(i.item_id)]
     publics = [i for i in report.items if not is_twin(i.item_id)]
     assert twins and {public_of(t.item_id) for t in twins} == {p.item_id for p in publics}
-    assert [(p.item_id, p.message) for p in publics if not p.passed] == []
     assert [t.item_id for t in twins if t.earned > 0] == []
+    # right on every printed input, wrong on held-out ones: the public items' points are withdrawn too
+    assert [p.item_id for p in publics if p.earned > 0] == []
+    assert all("fails on held-out ones" in p.message for p in publics), [p.message for p in publics]
     for twin in twins:  # the twin's message names the item, never the inputs or numbers
         assert "held-out inputs" in twin.message and "Reproduce" not in twin.message, twin.message
 
@@ -50,3 +53,36 @@ def test_twin_ids_select_and_the_seed_is_checked(monkeypatch):
     monkeypatch.setenv("AUTOGRADER_HELD_OUT_SEED", "abc")
     with pytest.raises(ValueError, match="AUTOGRADER_HELD_OUT_SEED"):
         grade(SOLUTIONS, ["vae"], keyword="B.1c")
+
+
+RECORDER = """
+import torch
+
+SEEN = []
+
+
+def reconstruction_loss(recon_x, x):
+    SEEN.append((tuple(x.shape), round(float(x.double().sum()), 6)))  # every input it was ever given
+    return torch.tensor(0.0)
+
+
+def kl_divergence(mu, logvar):
+    SEEN.append((tuple(mu.shape), round(float(mu.double().sum()), 6)))
+    print("SEEN", SEEN)
+    raise ValueError(f"everything seen so far: {SEEN}")
+"""
+
+
+def test_no_visible_item_depends_on_the_held_out_seed(tmp_path, monkeypatch):
+    """A file that records every input it is given and shows them in its exceptions and prints: the
+    visible items' messages and the report's output are the same whatever the held-out seed is, so no
+    held-out input reaches what a student sees (held-out work runs last, its messages are redacted)."""
+    (tmp_path / "vae.py").write_text(RECORDER)
+    seen = []
+    for seed in ("11", "22"):
+        monkeypatch.setenv("AUTOGRADER_HELD_OUT_SEED", seed)
+        report = grade(tmp_path, ["vae"], keyword="B.1")
+        assert any(is_twin(i.item_id) for i in report.items)
+        seen.append({i.item_id: i.message for i in report.items if i.visibility == "visible"})
+    assert seen[0] == seen[1]
+    assert any("everything seen so far" in m for m in seen[0].values())
