@@ -52,6 +52,9 @@ def grade_main(argv: list[str]) -> int:
     default = Path.cwd() / "assignment"
     submission = args.submission or str(default if default.is_dir() else GRADED.parent.parent / "assignment")
     progress = _Progress() if sys.stderr.isatty() else None
+    from autograder.limits import limit_parent_memory
+
+    limit_parent_memory()  # this process decodes what workers send: a backstop ceiling (limits.py)
     try:
         report = grade(submission, args.assignment, progress=progress, keyword=args.keyword)
     except (BadSubmission, ValueError) as exc:

@@ -1,7 +1,9 @@
-"""Resource limits for the worker process (configurable, with sane defaults)."""
+"""Resource limits for the worker process, and the grading parent's own memory ceiling (configurable,
+with sane defaults)."""
 from __future__ import annotations
 
 import os
+import resource
 from dataclasses import dataclass
 
 
@@ -23,6 +25,9 @@ class Limits:
     sandbox: bool = True             # the walls of isolation.py; off only for the grader's own debugging
     isolation: str = "auto"          # auto | kernel | python (see isolation.py)
     namespaces: bool = True          # bubblewrap when the machine allows it (off: Landlock + seccomp alone)
+    # The grading parent's own data (RLIMIT_DATA), a backstop should decoding a reply ever go wrong. Measured:
+    # grading all five reference solutions peaks at 1.32 GiB of data (1.02 GiB resident); about 3x that.
+    parent_memory_mb: int = 4096
 
     def worker_config(self) -> dict:
         from course.data import data_root
@@ -49,3 +54,22 @@ class Limits:
                     else type(default)(raw)
                 setattr(limits, name, value)
         return limits
+
+
+def limit_parent_memory(limits: Limits | None = None) -> int:
+    """Cap this process's data at ``limits.parent_memory_mb`` (the soft RLIMIT_DATA; never above the hard
+    limit); returns the limit in bytes.
+
+    For the grading parent only, once, at the start of grading: a reply that decoded into gigabytes would
+    then end in a MemoryError (``WorkerProcess.receive`` makes it a ProtocolError: a failed item) instead of
+    taking the machine. RLIMIT_DATA, not RLIMIT_AS: it counts the private writable memory a decoding bug
+    would fill, while the address space is mostly torch's libraries and reserved, unused allocator arenas
+    (3.1 GiB right after ``import torch`` with a CUDA build, against 0.77 GiB of data), which vary with the
+    build and the number of cores. Workers reset the soft limit to the hard one as they start
+    (``worker_process``), so their own ceilings (``memory_mb``, the cgroup) are the ones that hold there."""
+    limits = limits or Limits.from_env()
+    want = limits.parent_memory_mb * 2**20
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    value = want if hard == resource.RLIM_INFINITY else min(want, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (value, hard))
+    return value
