@@ -8,7 +8,8 @@ imported and before any submitted code runs (worker side; trusted code).
   for native code (C extensions, torch's C++ file I/O, sqlite3, ...);
 - ``restrict_syscalls``: a seccomp filter (libseccomp through ``pyseccomp``)
   that refuses new processes and programs, sockets, tracing and signalling
-  other processes, re-limiting anything, mounts and namespaces.
+  other processes, re-limiting anything, mounts and namespaces, System V IPC
+  and POSIX message queues, inotify and changing file timestamps.
 
 Each returns quietly or raises ``LayerUnavailable``; the worker reports which
 layers it applied and the parent decides whether that is enough.
@@ -148,7 +149,17 @@ REFUSED_SYSCALLS = (
     "clock_settime", "clock_adjtime", "adjtimex", "sethostname", "setdomainname", "iopl", "ioperm",
     "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key", "fanotify_init",
     "io_uring_setup", "io_uring_enter", "io_uring_register", "lookup_dcookie", "vhangup", "personality", "setpriority",
+    # System V IPC and POSIX message queues: they outlive the worker where it has no IPC namespace
+    "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop",
+    "semtimedop_time64", "semctl", "ipc", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedsend_time64",
+    "mq_timedreceive", "mq_timedreceive_time64", "mq_notify", "mq_getsetattr",
+    # watching files (inotify sees the grader open its files, even those Landlock hides) and changing their
+    # timestamps (Landlock has no right for it)
+    "inotify_init", "inotify_init1", "inotify_add_watch", "utime", "utimes", "utimensat", "utimensat_time64",
+    "futimesat",
 )
+FALLOC_FL_KEEP_SIZE = 0x01
+PR_SET_DUMPABLE = 4
 CLONE_THREAD = 0x00010000
 SONAMES = {"c": "libc.so.6", "seccomp": "libseccomp.so.2"}
 
@@ -187,6 +198,10 @@ def restrict_syscalls() -> None:
     filt.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
     for name, index in (("kill", 0), ("tgkill", 0), ("rt_sigqueueinfo", 0), ("rt_tgsigqueueinfo", 0)):
         filt.add_rule(eperm, name, arg(index, seccomp.NE, pid))  # only this process may be signalled
+    # blocks reserved past the end of a file escape RLIMIT_FSIZE; a process that is not dumpable hides
+    # its open files from the parent (scratch.py counts deleted files the worker holds open)
+    filt.add_rule(eperm, "fallocate", arg(1, seccomp.MASKED_EQ, FALLOC_FL_KEEP_SIZE, FALLOC_FL_KEEP_SIZE))
+    filt.add_rule(eperm, "prctl", arg(0, seccomp.EQ, PR_SET_DUMPABLE))
     filt.add_rule(eperm, "prlimit64", arg(2, seccomp.NE, 0))     # reading limits is fine, setting is not
     filt.add_rule(eperm, "prlimit64", arg(0, seccomp.NE, 0))
     for name in ("sched_setaffinity", "sched_setscheduler", "sched_setparam", "migrate_pages", "move_pages"):

@@ -154,9 +154,10 @@ def test_a_timed_out_function_fails_fast_and_names_the_item(tmp_path):
 def test_the_worker_reports_its_walls(gateway):
     gateway.call("vae.add", 1, 2)
     assert gateway.layers is not None
-    walls = {x for x in gateway.layers if not x.startswith("uid:")}
+    walls = {x for x in gateway.layers if not x.startswith(("uid:", "scratch: "))}
     assert set(gateway.plan.expected()) <= walls <= set(gateway.plan.expected()) | {"cgroup"}
-    assert len(set(gateway.layers) - walls) == 1  # and the one user submitted code ran as ("uid:N")
+    assert len([x for x in gateway.layers if x.startswith("uid:")]) == 1  # the one user submitted code ran as
+    assert len([x for x in gateway.layers if x.startswith("scratch: ")]) == 1  # and the cap on its scratch
 
 
 def test_replies_are_bounded_and_materialised():

@@ -65,13 +65,15 @@ class PartlyWritten:
 
 
 def grader_files() -> dict[str, str]:
-    """sha256 of every file of the trusted tree (bytecode caches: those that exist now, compared by name)."""
+    """sha256 and modification time (ns) of every file of the trusted tree (bytecode caches: those that exist
+    now, compared by name)."""
     out = {}
     for top in ("autograder", "course", "solutions", "assignment"):
         for path in sorted((ROOT / top).rglob("*")):
             if path.is_file() and not path.name.startswith("canary_") and \
                     (path.parent.name != "__pycache__" or path.parent.parent == ROOT / "autograder"):
-                out[str(path.relative_to(ROOT))] = hashlib.sha256(path.read_bytes()).hexdigest()
+                out[str(path.relative_to(ROOT))] = \
+                    f"{hashlib.sha256(path.read_bytes()).hexdigest()} {path.stat().st_mtime_ns}"
     return out
 
 
