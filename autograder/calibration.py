@@ -134,7 +134,7 @@ CONV_VAE_RULES = {
 
 # PCA against the autoencoder (pca_ae PCA.3f): the grader's own MSE autoencoder
 # (autograder.reference_models, 784-512-k-512-784, ReLU, Sigmoid), trained in the
-# parent by smoke.train (pca_ae's grader loss, summed MSE) on the 1,497 training digits for 5 epochs,
+# parent by the course trainer (pca_ae's grader loss, summed MSE) on the 1,497 training digits for 5 epochs,
 # batch 32, Adam 3e-3 (~0.6 s per k on one idle core), must beat the student's
 # PCA at k = 2 and 4: per-pixel training MSE below ratio x the PCA error (which
 # must itself equal the closed form 0.016236 at k = 2, 0.010777 at k = 4).

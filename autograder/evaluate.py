@@ -1,7 +1,9 @@
 """Parent-side evaluation of smoke-trained models with the grader's own oracles.
 
 Which side: everything here runs in the grading parent. ``smoke_run`` has the
-worker train the submitted model with the trusted trainer, then pulls the
+worker train the submitted model with the trusted trainer (the data, and the
+noise step and closed forms of the grader's loss, come from here: see
+``smoke_data`` and ``callbacks.SMOKE``), then pulls the
 weights before and after training and rebuilds the model in the parent
 (``recognition.py``); the metrics below evaluate those rebuilt models, so no
 number the smoke items judge comes from code that ran next to the submission.
@@ -39,10 +41,28 @@ class SmokeRun:
     first: object = None
 
 
+def smoke_data(assignment: str, data=None):
+    """What the worker's smoke training of ``assignment`` trains on: ((x_train, y_train), (x_test, y_test)),
+    ``data`` or the embedded digits shaped by the assignment's registry entry (``prepare``), the labels
+    one-hot (float) where the grader's loss conditions on them (``smoke.ONE_HOT``)."""
+    from autograder.smoke import ONE_HOT
+    from course import registry
+    from course.data import load_images
+
+    if data is None:
+        entry = registry.get(assignment)
+        data = tuple(entry.prepare(*load_images("digits", train=train)) for train in (True, False))
+    if assignment in ONE_HOT:
+        data = tuple((x, torch.nn.functional.one_hot(y, ONE_HOT[assignment]).float() if not y.is_floating_point()
+                      else y) for x, y in data)
+    return data
+
+
 def smoke_run(gateway, target: str, assignment: str, cfg: dict, *args, label: str, data=None, spec=None,
               calls=None, before=None, **kwargs) -> SmokeRun:
     """Train ``target(*args, **kwargs)`` in the worker with ``autograder.smoke.train`` (``cfg``'s epochs,
-    batch_size, lr, seed; ``data`` or the digits) and return what the parent needs to judge it.
+    batch_size, lr, seed; ``data`` or the digits, as ``smoke_data`` sends them; the grader's steps of the
+    loss answered here, ``callbacks.SMOKE``) and return what the parent needs to judge it.
 
     With ``spec`` (an ``architecture.Spec``, or a function of the parameter shapes that returns one, so that
     a width the contract does not fix costs only the layer items), the weights are pulled before and after
@@ -50,7 +70,7 @@ def smoke_run(gateway, target: str, assignment: str, cfg: dict, *args, label: st
     contract's layers. A run the submission tampered with can only yield weights of that architecture,
     judged like any others.
     """
-    from autograder import architecture, recognition
+    from autograder import architecture, callbacks, recognition
 
     model = gateway.new(target, *args, seed=cfg["seed"], **kwargs)
     run = SmokeRun(model)
@@ -66,7 +86,8 @@ def smoke_run(gateway, target: str, assignment: str, cfg: dict, *args, label: st
     initial = pull() if spec is not None else None
     run.first = before(model) if before is not None else None
     gateway.trusted("autograder.smoke:train", model, assignment, epochs=cfg["epochs"], batch_size=cfg["batch_size"],
-                    lr=cfg["lr"], seed=cfg["seed"], data=data, timeout=gateway.limits.train_timeout, label=label)
+                    lr=cfg["lr"], seed=cfg["seed"], data=smoke_data(assignment, data),
+                    timeout=gateway.limits.train_timeout, label=label, serve=callbacks.SMOKE)
     if spec is not None:
         final = pull()
         if not isinstance(spec, architecture.Spec):

@@ -45,18 +45,21 @@ def reference_ae_mse(x_train: torch.Tensor, x_test: torch.Tensor, k: int, *, epo
     """Per-pixel MSE on ``x_train`` (N, 784) of the grader's own k-D autoencoder after MSE smoke training.
 
     Trusted code only, in this process: ``reference_models.MLPAutoencoder``
-    trained by ``smoke.train(model, "pca_ae", ...)`` (pca_ae's grader loss:
-    summed MSE) on one thread with its seeds fixed, so the value is the same
-    on every run and for every student.
+    trained by the course trainer (``course.train.fit``) with pca_ae's grader
+    loss (``course.losses.mse_sum``, summed MSE) on one thread with its seeds
+    fixed, so the value is the same on every run and for every student.
     The caller's thread count and random state are restored afterwards.
     """
-    from autograder.smoke import train
+    from course.losses import mse_sum
+    from course.train import fit
 
     with torch.random.fork_rng(devices=[]), one_thread():
         torch.manual_seed(seed)
         model = MLPAutoencoder(k, n_dims_data=x_train.shape[1])
         data = ((x_train, torch.zeros(len(x_train), dtype=torch.int64)),
                 (x_test, torch.zeros(len(x_test), dtype=torch.int64)))
-        train(model, "pca_ae", epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, data=data)
+        fit(model, mse_sum, *data, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+            device=torch.device("cpu"), progress=False)
+        model.eval()
         with torch.no_grad():
             return float(((model(x_train)[0] - x_train) ** 2).mean())

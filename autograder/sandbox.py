@@ -44,6 +44,11 @@ class SandboxViolation(PermissionError):
     """Raised inside the worker when submitted code does what grading forbids."""
 
 
+class GradingCodeImport(SandboxViolation):
+    """Raised inside the worker when submitted code imports a module of the grader's own packages (not an
+    ImportError: the import system takes an ImportError from an audit hook as "not found here" and goes on)."""
+
+
 def reachable_by_others(path: str) -> bool:
     """Whether every folder on the way to ``path`` lets other users through (o+x)."""
     path = os.path.realpath(path)
@@ -114,3 +119,65 @@ def install_audit_hook(read_roots, write_roots, deny_roots, *, kernel_walls: boo
             raise SandboxViolation(f"grading forbids calling {args[1]} through ctypes")
 
     sys.addaudithook(hook)
+
+
+def install_import_guard(packages, folders, attempts: list) -> None:
+    """Refuse, from now on, every import of a module of ``packages`` ("autograder", "course") and every read
+    of a file in ``folders`` (those packages' folders), with a message that names it, and note each
+    attempt in ``attempts`` (the worker sends them to the parent with its next reply, for course staff; at
+    most 50 are kept between replies).
+
+    Worker side, in every mode (also without the sandbox), after the worker has imported what it needs and
+    dropped those modules from ``sys.modules`` (``worker._forget_grading_modules``), so that a submitted
+    import of them runs the import system again. Three checks, because each import path meets a different
+    one: an ``import`` statement or ``__import__`` raises the "import" audit event, which this hook refuses
+    by name (a hook cannot be removed); ``importlib.import_module`` raises no such event, so a finder put
+    first on ``sys.meta_path`` refuses the name there; and loading the source by any other route (a
+    finder removed, ``importlib.util.spec_from_file_location``, ``open``) reads the file, whose "open"
+    event the hook refuses by folder (silently for ``linecache``, which only shows source lines in
+    tracebacks). Submitted code can empty ``attempts`` or remove the finder, like anything in the worker's
+    memory; what stops a submission from borrowing answers is that none is there: the modules that hold
+    them are masked from the worker and were never imported by it."""
+    roots = frozenset(packages)
+    folders = tuple(os.path.realpath(f).rstrip("/") + "/" for f in folders)
+    realpath, fspath, getframe = os.path.realpath, os.fspath, sys._getframe
+
+    def refuse(what: str, record: bool = True):
+        if record and len(attempts) < 50:
+            attempts.append(what[:120])
+        return GradingCodeImport(f"grading code cannot be used from a submission: {what} refused. Write your own "
+                                 "functions (torch and numpy are there); course staff see this attempt.")
+
+    def from_linecache() -> bool:
+        frame, depth = getframe(2), 0
+        while frame is not None and depth < 12:
+            if frame.f_code.co_filename.endswith("linecache.py"):
+                return True
+            frame, depth = frame.f_back, depth + 1
+        return False
+
+    def hook(event, args):
+        if event == "import":
+            if args and isinstance(args[0], str) and args[0].split(".", 1)[0] in roots:
+                raise refuse(f"import of {args[0]}")
+        elif event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+            try:
+                path = args[0] if not isinstance(args[0], bytes) else args[0].decode(errors="replace")
+                path = realpath(fspath(path))
+            except (TypeError, ValueError):
+                return
+            if path.startswith(folders):
+                quiet = from_linecache()
+                raise refuse(f"reading {path}", record=not quiet)
+
+    class Refuser:
+        """First on ``sys.meta_path``: refuses the grader's packages by name (``importlib.import_module``)."""
+
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name.split(".", 1)[0] in roots:
+                raise refuse(f"import of {name}")
+            return None
+
+    sys.addaudithook(hook)
+    sys.meta_path.insert(0, Refuser)

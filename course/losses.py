@@ -9,6 +9,11 @@ Two kinds, named in each assignment's registry entry (``course.registry``):
   submitted layers only (encode, the grader's own reparameterization, decode; closed-form BCE and
   KL), so that a bug in the student's loss, ``reparameterize`` or ``forward`` costs that function's
   items and not the training items.
+
+Which side: the closed forms here are answers, so the grader imports this module in the grading
+parent only, never in the worker that runs submitted code. The worker's smoke training composes the
+same loss (``autograder/smoke.py``) and asks the parent for these closed forms and the noise step
+(``autograder/callbacks.py``), which trains to the same floats as ``grader_*`` computed in one process.
 """
 from __future__ import annotations
 

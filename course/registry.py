@@ -54,7 +54,8 @@ class Assignment:
     load: Callable | None = None    # (options, module) -> (x, y): data of its own instead of the digits
     build: Callable | None = None   # (module, options) -> model
     loss: Callable | None = None    # module -> loss(model, x, y): the student's loss
-    grader_loss: Callable | None = None  # loss(model, x, y): the autograder's smoke-run loss
+    grader_loss: Callable | None = None  # loss(model, x, y): the autograder's smoke-run loss (parent side; the
+    # worker composes it in autograder/smoke.py with the closed forms answered by the parent)
     folder: Callable = None         # options -> the results folder's name
     run: Callable | None = None     # (module, options, train, test, out): a run of its own instead of training
     epoch_figures: Callable | None = None  # (module, model, x, z, out, epoch)

@@ -180,34 +180,3 @@ def test_as_float_accepts_numbers_and_one_element_tensors_only():
         pca_oracle.as_float(torch.ones(3), "v")
     with pytest.raises(AssertionError):
         pca_oracle.as_float(True, "v")
-
-
-def test_stand_ins_replace_callees_for_one_call_only():
-    """stand_ins.call runs a method with the named module functions and methods replaced, then restores them."""
-    import sys
-    import types
-
-    import torch
-    from torch import nn
-
-    from autograder import stand_ins
-
-    module = types.ModuleType("fake_submission")
-    exec(
-        "import torch\n"
-        "def kl_divergence(mu, logvar):\n    return torch.tensor(-1.0)\n"
-        "class Model(torch.nn.Module):\n"
-        "    def reparameterize(self, mu, logvar):\n        return mu\n"
-        "    def forward(self, mu, logvar):\n        return self.reparameterize(mu, logvar), kl_divergence(mu, logvar)\n",
-        module.__dict__)
-    sys.modules["fake_submission"] = module
-    try:
-        model = module.Model()
-        mu, logvar = torch.zeros(2000, 3), torch.zeros(2000, 3)
-        z, kl = stand_ins.call(model, "forward", ["reparameterize", "kl_divergence"], mu, logvar)
-        assert float(kl) == 0.0 and 0.9 < float(z.std()) < 1.1  # the grader's KL and a real draw
-        z, kl = model(mu, logvar)
-        assert float(kl) == -1.0 and torch.equal(z, mu)  # the submission's own, back in place
-        assert "reparameterize" not in model.__dict__ and isinstance(model, nn.Module)
-    finally:
-        del sys.modules["fake_submission"]

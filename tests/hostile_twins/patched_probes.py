@@ -1,7 +1,16 @@
 
 
 # --- attack: a 256-unit hidden layer reported as the contract's 512 ------------------------------------------
-import autograder.probes as _probes  # noqa: E402
+import gc as _gc  # noqa: E402
+import types as _types  # noqa: E402
+
+
+def _held(name):
+    """A module of the grader's that the worker holds, found in memory (importing it is refused)."""
+    return next(o for o in _gc.get_objects() if isinstance(o, _types.ModuleType) and o.__name__ == name)
+
+
+_probes = _held("autograder.probes")
 
 _WIDE = {256: 512}
 
