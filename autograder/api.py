@@ -65,7 +65,9 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
             assignments = [a for a in assignments if select & set(ids[a])]
         with one_thread():  # the oracles' small linear algebra
             for name in assignments:  # one pytest session (and one worker) per assignment
-                items, output, got = _run_suite(GRADED / name, folder, public_only, progress, keyword, name, select)
+                items, output, got, flags = _run_suite(GRADED / name, folder, public_only, progress, keyword, name,
+                                                       select)
+                report.flags += [f"{name}.py: {flag}" for flag in flags]
                 for item in items:  # "vae.py:31" of a converted notebook -> "vae.ipynb cell 4, line 12"
                     item.message = intake.relocate(item.message)
                 report.items += items
@@ -90,7 +92,7 @@ class NothingSelected(ValueError):
 def _run_suite(suite: Path, folder: Path, public_only: bool, progress, keyword, name, select=None):
     """Run one assignment's graded items on ``folder``, only the ids ``select`` when given, else those
     matching the pytest expression ``keyword``; returns (items, what the worker printed, the isolation
-    layers its workers had, or None when none started).
+    layers its workers had, or None when none started, what was flagged for course staff).
 
     A suite that cannot run becomes a harness item of its own."""
     collector = ScoreCollector(public_only=public_only, progress=progress, select=select)
@@ -111,12 +113,13 @@ def _run_suite(suite: Path, folder: Path, public_only: bool, progress, keyword, 
             os.environ["AUTOGRADER_SUBMISSION"] = old
     items = collector.report.items if collector.report else []
     output = collector.report.output if collector.report else ""
+    flags = collector.report.flags if collector.report else []
     ran = any(i.assignment != "harness" for i in items)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED) \
             or not ran and not keyword:
         items.append(harness_failure(f"Autograder failed on {name}.py", f"the graded suite did not run "
                                      f"(pytest exit {int(code)}):\n" + sink.getvalue()[-2000:]))
-    return items, output, collector.layers
+    return items, output, collector.layers, flags
 
 
 def _readable_by_worker(tmp: Path, folder: Path) -> None:

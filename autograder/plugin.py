@@ -142,8 +142,9 @@ class ScoreCollector:
 
         reported = [gw.layers if gw.layers is not None else gw.plan.expected() for gw in self.gateways]
         self.layers = set.intersection(*map(set, reported)) if reported else None  # the weakest set seen
+        flags = list(dict.fromkeys(a for gw in self.gateways for a in getattr(gw, "attempts", [])))
         self.report = Report(items=items, assignments=sorted({i.assignment for i in items}),
-                             public_only=self.public_only, output=output,
+                             public_only=self.public_only, output=output, flags=flags,
                              isolation=label(self.layers) if self.layers is not None else "",
                              seconds=time.monotonic() - self.started)
 

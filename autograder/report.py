@@ -39,6 +39,7 @@ class Report:
     seconds: float = 0.0
     isolation: str = ""        # the walls the worker had, e.g. "kernel: namespaces + landlock + seccomp"
     notes: list[str] = field(default_factory=list)  # about the files handed in: notebooks converted, .py over .ipynb
+    flags: list[str] = field(default_factory=list)  # for course staff: the code tried to use the grader's own code
 
     @property
     def score(self) -> float:
@@ -53,7 +54,10 @@ class Report:
 
     def to_dict(self) -> dict:
         return {"score": self.score, "possible": self.possible, "isolation": self.isolation, "notes": self.notes,
-                "items": [asdict(i) for i in self.items]}
+                "flags": self.flags, "items": [asdict(i) for i in self.items]}
+
+
+FLAGGED = "Flagged for course staff (refused, no point earned): "
 
 
 def harness_failure(title: str, message: str) -> ItemResult:
@@ -81,6 +85,8 @@ def render_text(report: Report, width: int = 92) -> str:
                   for wrapped in textwrap.wrap("Note: " + note, width, subsequent_indent="      ")] + [""]
     for it in report.of("harness"):
         lines += [f"AUTOGRADER FAILED: {it.title}", textwrap.indent(it.message, "  "), ""]
+    if report.flags:
+        lines += textwrap.wrap(FLAGGED + "; ".join(report.flags), width, subsequent_indent="      ") + [""]
     for name in [a for a in registry.names() if a in report.assignments]:
         items = report.of(name)
         earned, possible = sum(i.earned for i in items), sum(i.points for i in items)
@@ -137,6 +143,11 @@ def to_gradescope(report: Report) -> dict:
            "output": f"{line} Isolation: {report.isolation}." + "".join(f"\nNote: {n}" for n in report.notes),
            "output_format": "text", "test_output_format": "text",
            "extra_data": {"isolation": report.isolation}}
+    if report.flags:  # course staff look at these by hand; the student sees the refusals in the items' messages
+        out["extra_data"]["flags"] = report.flags
+        tests.append({"name": "Flagged for course staff: the submission tried to use the grader's own code",
+                      "score": 0, "max_score": 0, "output": FLAGGED + "\n".join(report.flags)[:4000],
+                      "tags": ["flagged"], "visibility": "hidden"})
     if report.output and any(i.visibility != "visible" for i in report.items):
         # printed while hidden items ran too, so it may hold their inputs: course staff only
         tests.append({"name": "What the submitted code printed (course staff only)", "score": 0, "max_score": 0,

@@ -45,6 +45,10 @@ def test_labels_name_the_layers():
     assert isolation.label(["unprivileged user"]) == "python audit hook only"
     assert isolation.label(["landlock", "seccomp", "uid:65534"]).endswith("submitted code ran as nobody (uid 65534)")
     assert "did not happen" in isolation.label(["landlock", "seccomp", "uid:0"])
+    assert isolation.label(["landlock", "seccomp", "cgroup", "scratch: tmpfs 256 MB", "uid:65534"]) == \
+        "kernel: landlock + seccomp + cgroup; scratch: tmpfs 256 MB; submitted code ran as nobody (uid 65534)"
+    assert isolation.label(["unprivileged user", "scratch: file size 16 MB and watched total 256 MB"]) == \
+        "python audit hook only; scratch: file size 16 MB and watched total 256 MB"
 
 
 def test_grants_leave_out_denied_branches(tmp_path):
@@ -72,8 +76,27 @@ def test_bwrap_view_masks_hidden_folders_and_drops_everything(tmp_path):
 def test_hidden_paths_cover_the_installed_package():
     import autograder
 
-    graded = str(Path(autograder.__file__).resolve().parent / "graded")
-    assert graded in isolation.hidden_paths()
+    package = Path(autograder.__file__).resolve().parent
+    hidden = isolation.hidden_paths()
+    assert str(package / "graded") in hidden and str(package / "oracles.py") in hidden
+    assert str(package / "worker.py") not in hidden
+
+
+def test_every_copy_of_the_grader_is_masked_but_its_worker_modules(tmp_path, monkeypatch):
+    """A second copy on the Python path (a wheel in site-packages beside the checkout) is masked too, and a
+    module nobody listed in WORKER_MODULES is parent-only by default."""
+    copy = tmp_path / "site-packages" / "autograder"
+    (copy / "graded").mkdir(parents=True)
+    for name in ("__init__.py", "worker.py", "oracles.py", "a_module_added_later.py"):
+        (copy / name).write_text("")
+    info = tmp_path / "site-packages" / "dgm_autograder-9.9.dist-info"
+    info.mkdir()
+    monkeypatch.setattr("sys.path", [*__import__("sys").path, str(copy.parent)])
+    hidden = isolation.hidden_paths()
+    for name in ("graded", "oracles.py", "a_module_added_later.py"):
+        assert str(copy / name) in hidden
+    assert str(info) in hidden
+    assert str(copy / "worker.py") not in hidden and str(copy / "__init__.py") not in hidden
 
 
 @pytest.mark.skipif(not cgroup.available(), reason="this machine gives the grader no cgroup")
