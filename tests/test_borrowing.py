@@ -476,3 +476,19 @@ def test_reading_or_loading_grading_code_by_path_is_refused(folder):
             message = gateway.call(f"vae.{how}", smoke)
             assert REFUSED in message, f"{how} {smoke}: expected a refusal, got {message!r}"
         assert any("reading" in a and "smoke.py" in a for a in gateway.attempts), gateway.attempts
+
+
+def test_flagged_attempts_reach_course_staff_only():
+    """What the gateways recorded ends up in the report: a line of the text report, and in results.json a
+    hidden (staff-only) test and extra_data, never a visible field."""
+    from autograder.report import ItemResult, Report, render_text, to_gradescope
+    from tests.test_cli import validate_gradescope
+
+    flag = "vae.py: B.1d (vae.kl_divergence): import of course.losses"
+    report = Report(items=[ItemResult("vae", "B.1d", "KL", 3, 0, "refused")], assignments=["vae"], flags=[flag])
+    assert flag in " ".join(render_text(report).split())  # wrapped to the report's width
+    data = to_gradescope(report)
+    validate_gradescope(data)
+    assert data["extra_data"]["flags"] == [flag]
+    shown = [t for t in data["tests"] if flag in t.get("output", "")]
+    assert [t["visibility"] for t in shown] == ["hidden"] and flag not in data["output"]
