@@ -14,8 +14,11 @@ installation but not reach libc's process, socket and file functions.
 """
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import os
 import sys
+import types
 
 UNPRIVILEGED_UID = 65534  # nobody
 UNPRIVILEGED_GID = 65534  # nogroup
@@ -130,11 +133,11 @@ def install_import_guard(packages, folders, attempts: list) -> None:
     Worker side, in every mode (also without the sandbox), after the worker has imported what it needs and
     dropped those modules from ``sys.modules`` (``worker._forget_grading_modules``), so that a submitted
     import of them runs the import system again. Three checks, because each import path meets a different
-    one: an ``import`` statement or ``__import__`` raises the "import" audit event, which this hook refuses
-    by name (a hook cannot be removed); ``importlib.import_module`` raises no such event, so a finder put
-    first on ``sys.meta_path`` refuses the name there; and loading the source by any other route (a
-    finder removed, ``importlib.util.spec_from_file_location``, ``open``) reads the file, whose "open"
-    event the hook refuses by folder (silently for ``linecache``, which only shows source lines in
+    one: a finder put first on ``sys.meta_path`` gives every import of them by name (``import`` statements and
+    ``importlib.import_module`` alike) a ``Refused`` module, whose functions refuse when called, so a file
+    that merely imports them loses nothing but the code that uses them; and loading the source by any
+    other route (the finder removed, ``importlib.util.spec_from_file_location``, ``open``) reads the
+    file, whose "open" event the hook refuses by folder (silently for ``linecache``, which only shows source lines in
     tracebacks). Submitted code can empty ``attempts`` or remove the finder, like anything in the worker's
     memory; what stops a submission from borrowing answers is that none is there: the modules that hold
     them are masked from the worker and were never imported by it."""
@@ -157,10 +160,7 @@ def install_import_guard(packages, folders, attempts: list) -> None:
         return False
 
     def hook(event, args):
-        if event == "import":
-            if args and isinstance(args[0], str) and args[0].split(".", 1)[0] in roots:
-                raise refuse(f"import of {args[0]}")
-        elif event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
             try:
                 path = args[0] if not isinstance(args[0], bytes) else args[0].decode(errors="replace")
                 path = realpath(fspath(path))
@@ -170,14 +170,41 @@ def install_import_guard(packages, folders, attempts: list) -> None:
                 quiet = from_linecache()
                 raise refuse(f"reading {path}", record=not quiet)
 
-    class Refuser:
-        """First on ``sys.meta_path``: refuses the grader's packages by name (``importlib.import_module``)."""
+    class Refused(types.ModuleType):
+        """What an import of the grader's packages gives: a module with nothing in it, whose every name is a
+        function that refuses when called. A file that merely imports them (a notebook's training cell's
+        ``from course.data import load_images``) still imports; only the code that uses them fails."""
+
+        def __getattr__(self, attr):
+            if attr.startswith("__"):
+                raise AttributeError(attr)
+            what = f"{self.__name__}.{attr}"
+
+            def refused(*args, **kwargs):
+                raise refuse(f"use of {what}")
+
+            refused.__name__ = refused.__qualname__ = attr
+            return refused
+
+    class Refuser(importlib.abc.Loader):
+        """First on ``sys.meta_path``: the grader's packages, by name, load as ``Refused`` modules, and the
+        attempt is noted (``import`` statements and ``importlib.import_module`` alike)."""
 
         @staticmethod
         def find_spec(name, path=None, target=None):
-            if name.split(".", 1)[0] in roots:
-                raise refuse(f"import of {name}")
-            return None
+            if name.split(".", 1)[0] not in roots:
+                return None
+            if len(attempts) < 50:
+                attempts.append(f"import of {name}"[:120])
+            return importlib.machinery.ModuleSpec(name, Refuser(), is_package=True)
+
+        def create_module(self, spec):
+            module = Refused(spec.name)
+            module.__path__ = []
+            return module
+
+        def exec_module(self, module):
+            pass
 
     sys.addaudithook(hook)
     sys.meta_path.insert(0, Refuser)
