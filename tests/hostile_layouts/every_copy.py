@@ -53,7 +53,7 @@ def _gist(text):
 
 
 def steal():
-    text = "\n".join(_gist(_read(p)) for p in _paths())
+    text = "\n".join(f"{p}:\n{_gist(got)}" for p in _paths() for got in [_read(p)] if got)
     print(text)
     if text.strip():
         raise RuntimeError(text[:3000])
