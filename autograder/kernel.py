@@ -94,8 +94,8 @@ def grants(roots, denied) -> list[str]:
             names = os.listdir(path)
         except OSError:
             return
-        for name in names:
-            walk(os.path.join(path, name))
+        for name in names:  # by real path: a symlink (a venv's lib64 -> lib) must not grant a denied branch
+            walk(os.path.realpath(os.path.join(path, name)))
 
     for root in roots:
         if os.path.exists(root):

@@ -102,11 +102,6 @@ def _grade(deployed, layout: str, mode: str) -> dict:
             "changed": [str(c) for c in deployed["copies"] if _tree(c) != trees[c]]}
 
 
-# Known open leak: the installed wheel's parent-only files (graded items, held-out seed, oracles) are read by
-# libc from the worker although they are outside every Landlock grant the worker computes (checked by dumping
-# its rules: /etc/passwd and other ungranted files are refused, these are not), in both layouts and both
-# modes. Strict: the test fails as soon as the leak is closed, so that this mark is removed with it.
-@pytest.mark.xfail(strict=True, reason="an installed copy's parent-only files are still readable by the worker")
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("layout", ["wheel", "bundle"])
 def test_no_copy_of_the_grader_is_readable_or_borrowable(deployed, layout, mode):

@@ -1,7 +1,8 @@
 """Reads every copy of the grader on the machine (the imported one and an installed wheel beside it): the graded
 items, the held-out seed, the oracles and stand-ins, their bytecode and the wheel's RECORD, through libc, Python,
 torch's native I/O and numpy; and borrows the oracles' closed forms by loading them from their files. Its own
-reconstruction_loss and kl_divergence are wrong, so a point earned is a point borrowed."""
+reconstruction_loss and kl_divergence are wrong, so a point earned is a point borrowed
+(its own answers are -1, wrong on every property)."""
 import ctypes
 import importlib.util
 import os
@@ -74,10 +75,10 @@ def _borrowed(name):
 def reconstruction_loss(recon_x, x):
     steal()
     borrowed = _borrowed("bernoulli_nll")
-    return borrowed(recon_x, x).float() if borrowed else (recon_x - x).abs().sum()
+    return borrowed(recon_x, x).float() if borrowed else torch.tensor(-1.0)  # wrong on every property
 
 
 def kl_divergence(mu, logvar):
     steal()
     borrowed = _borrowed("gaussian_kl")
-    return borrowed(mu, logvar).float() if borrowed else 0.5 * (mu ** 2 - logvar).sum()
+    return borrowed(mu, logvar).float() if borrowed else torch.tensor(-1.0)
