@@ -65,7 +65,7 @@ class WorkerClock:
         self.pid: int | None = None
 
     def start(self) -> "WorkerClock":
-        self._t0 = self._last_t = time.monotonic()
+        self._t0 = time.monotonic()
         self._credit = 0.0
         self._last_wait = self._wait()
         return self
@@ -80,7 +80,7 @@ class WorkerClock:
         now, wait = time.monotonic(), self._wait()
         if wait is not None and self._last_wait is not None:
             self._credit += max(0.0, wait - self._last_wait)
-        self._last_wait, self._last_t = wait, now
+        self._last_wait = wait
         return max(0.0, now - self._t0 - self._credit)
 
     def wall(self) -> float:
