@@ -64,6 +64,29 @@ def drop_capabilities() -> None:
         raise LayerUnavailable(f"capset: {os.strerror(ctypes.get_errno())}")
 
 
+# -- the scratch folder's tmpfs (no namespaces, root) ------------------------------
+CLONE_NEWNS, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x20000, 2, 4, 0x4000, 0x40000
+
+
+def private_tmpfs(path: str, size_bytes: int, owner: tuple[int, int] = (0, 0)) -> None:
+    """Mount a tmpfs of ``size_bytes`` on ``path``, owned by ``owner`` (uid, gid), in a mount namespace of
+    this process's own: the kernel frees it when the last process in the namespace is gone, also when the
+    grader is killed. Needs CAP_SYS_ADMIN (a root worker before ``drop_capabilities``)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def check(result: int, what: str) -> None:
+        if result != 0:
+            raise LayerUnavailable(f"{what}: {os.strerror(ctypes.get_errno())}")
+
+    check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+    options = (f"size={size_bytes},nr_inodes={max(size_bytes // 4096, 64)},mode=0700,"
+               f"uid={owner[0]},gid={owner[1]}").encode()
+    check(libc.mount(b"autograder-scratch", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options),
+          f"mount tmpfs on {path}")
+    os.chdir(path)  # the old working directory is the folder underneath, which the tmpfs caps nothing of
+
+
 # -- Landlock ----------------------------------------------------------------------
 def landlock_abi() -> int:
     """The kernel's Landlock ABI version, 0 when absent."""

@@ -4,10 +4,12 @@ Which cap a worker gets, strongest first:
 
 - **namespaces**: bubblewrap mounts a tmpfs of ``scratch_mb`` on the folder inside the
   sandbox (``isolation.bwrap_command``); here the folder is only made and removed.
-- **tmpfs** (no namespaces, the grader runs as root with the mount capability): a tmpfs
-  of ``scratch_mb`` (and as many inodes as 4 KiB blocks) is mounted on the folder with
-  mount(2); a write past it fails with ENOSPC. It is unmounted when the worker is
-  killed (lazily while something still holds it) and, failing that, when the grader exits.
+- **tmpfs** (no namespaces, the grader runs as root with the mount capability): the worker
+  mounts a tmpfs of ``scratch_mb`` (and as many inodes as 4 KiB blocks) on the folder in a
+  mount namespace of its own (``kernel.private_tmpfs``) before it drops its capabilities; a
+  write past it fails with ENOSPC. The kernel frees the tmpfs with the worker's last process,
+  so a killed grader leaves no mount behind. The parent only checks, once, that this
+  machine lets it mount (``can_mount``).
 - **watched** (no namespaces and no mount, e.g. an unprivileged grader where user
   namespaces are refused): a plain folder. RLIMIT_FSIZE (set in the worker) caps each
   file at ``file_mb``; a parent thread counts what the folder holds (the larger of each
@@ -21,9 +23,10 @@ Which cap a worker gets, strongest first:
 """
 from __future__ import annotations
 
-import atexit
 import ctypes
 import os
+import subprocess
+import sys
 import select
 import shutil
 import stat
@@ -35,40 +38,35 @@ import time
 POLL_SECONDS = 0.2
 ENTRY_BYTES = 4096                 # the least an entry (file, folder, link) counts for
 MAX_WATCHES = 256                  # inotify watches on the folder tree; deeper trees are only polled
-MS_NOSUID, MS_NODEV, MNT_DETACH = 2, 4, 2
 IN_MODIFY, IN_CREATE, IN_MOVED_TO, IN_IGNORED, IN_ONLYDIR = 0x2, 0x100, 0x80, 0x8000, 0x01000000
 IN_NONBLOCK, IN_CLOEXEC = os.O_NONBLOCK, os.O_CLOEXEC
-
-_mounted: set[str] = set()         # tmpfs mounts of this process not yet unmounted
-
 
 def _libc():
     return ctypes.CDLL(None, use_errno=True)
 
 
-def mount_tmpfs(path: str, size_bytes: int) -> bool:
-    """Mount a tmpfs of ``size_bytes`` on ``path`` (mode 0700); False where this process may not mount."""
-    if os.geteuid() != 0:
-        return False
-    options = f"size={size_bytes},nr_inodes={max(size_bytes // ENTRY_BYTES, 64)},mode=0700".encode()
-    if _libc().mount(b"autograder-scratch", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0:
-        return False
-    _mounted.add(path)
-    return True
+_can_mount: bool | None = None    # whether this machine lets a root worker mount its tmpfs (checked once)
 
 
-def unmount(path: str) -> None:
-    """Unmount ``path``; lazily (detached now, freed when nothing holds it) when it is busy."""
-    libc = _libc()
-    if libc.umount2(path.encode(), 0) == 0 or libc.umount2(path.encode(), MNT_DETACH) == 0:
-        _mounted.discard(path)
-
-
-@atexit.register
-def _unmount_all() -> None:
-    for path in list(_mounted):
-        unmount(path)
-        shutil.rmtree(path, ignore_errors=True)
+def can_mount() -> bool:
+    """Whether a worker started by this process can mount its scratch tmpfs in a mount namespace of its own:
+    root, and a child that tries ``kernel.private_tmpfs`` succeeds (container seccomp profiles refuse it)."""
+    global _can_mount
+    if _can_mount is None:
+        _can_mount = False
+        if os.geteuid() == 0:
+            folder = tempfile.mkdtemp(prefix="autograder-scratch-probe-")
+            root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            code = (f"import sys; sys.path.insert(0, {root!r}); from autograder.kernel import private_tmpfs; "
+                    f"private_tmpfs({folder!r}, 1 << 20)")
+            try:
+                _can_mount = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True,
+                                            timeout=30).returncode == 0
+            except (OSError, subprocess.SubprocessError):
+                _can_mount = False
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+    return _can_mount
 
 
 class Scratch:
@@ -80,7 +78,7 @@ class Scratch:
         if namespaces:
             self.kind = "namespaces"
         else:
-            self.kind = "tmpfs" if mount_tmpfs(self.path, limit_mb * 2**20) else "watched"
+            self.kind = "tmpfs" if can_mount() else "watched"
         self.exceeded = 0                  # bytes counted when the watcher stopped the worker
         self._thread: threading.Thread | None = None
         self._wake_r, self._wake_w = (os.pipe() if self.kind == "watched" else (-1, -1))
@@ -191,14 +189,12 @@ class Scratch:
             self._thread = None
 
     def remove(self) -> None:
-        """Stop the watcher, unmount a tmpfs and remove the folder (its processes are gone by now)."""
+        """Stop the watcher and remove the folder (its processes, and with them any tmpfs, are gone by now)."""
         self.stop()
         for fd in (self._wake_r, self._wake_w):
             if fd >= 0:
                 os.close(fd)
         self._wake_r = self._wake_w = -1
-        if self.kind == "tmpfs":
-            unmount(self.path)
         shutil.rmtree(self.path, ignore_errors=True)
 
 

@@ -344,6 +344,10 @@ def _harden(config: dict) -> list[str]:
     layers = list(config.get("outside_layers", []))
     scratch = config["scratch"]
     os.makedirs(scratch, exist_ok=True)
+    if config.get("scratch_tmpfs"):  # root without namespaces: a tmpfs that dies with this worker
+        dropping = not config["kernel"] and config.get("drop_privileges", True)
+        owner = (sandbox.UNPRIVILEGED_UID, sandbox.UNPRIVILEGED_GID) if dropping else (0, 0)
+        kernel.private_tmpfs(scratch, config["scratch_tmpfs"], owner)
     for name, value in (("TMPDIR", scratch), ("HOME", scratch), ("MPLCONFIGDIR", scratch)):
         os.environ[name] = value
     import tempfile

@@ -93,7 +93,8 @@ class WorkerProcess:
         """The worker's argv: under bubblewrap when planned, in a cgroup when the machine gives one."""
         config = {"submission": submission_dir, **self.limits.worker_config(), "scratch": self.scratch,
                   "kernel": plan.kernel, "outside_layers": ["namespaces"] if plan.bwrap else [],
-                  "hidden": isolation.hidden_paths()}
+                  "hidden": isolation.hidden_paths(),
+                  "scratch_tmpfs": self.limits.scratch_mb * 2**20 if self.scratch_cap.kind == "tmpfs" else 0}
         config["read_roots"] = isolation.read_roots(submission_dir, config["data_root"])
         # First lift the parent's own ceiling (limits.limit_parent_memory), inherited: the worker has its own.
         code = ("import resource as r; r.setrlimit(r.RLIMIT_DATA, (r.getrlimit(r.RLIMIT_DATA)[1],) * 2); "

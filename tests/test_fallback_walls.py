@@ -65,7 +65,7 @@ def gateway(folder: Path, **limits) -> Gateway:
 @pytest.fixture
 def watched(monkeypatch):
     """The scratch cap of a grader that may not mount: a plain folder, watched."""
-    monkeypatch.setattr(scratch, "mount_tmpfs", lambda path, size: False)
+    monkeypatch.setattr(scratch, "can_mount", lambda: False)
 
 
 # -- the scratch cap -------------------------------------------------------------------
@@ -111,20 +111,26 @@ def test_watched_scratch_stops_the_worker(watched, tmp_path, case):
         assert err.value.kind == "crashed" and "past the scratch limit of 64 MB" in err.value.message
         assert "scratch: file size 16 MB and watched total 64 MB" in gw.layers
     written = [int(n) for n in re.findall(r"scratch bytes written: (\d+)", gw.output())]
-    assert 48 * 2**20 <= max(written) <= 96 * 2**20, max(written) / 2**20  # stopped within two files of the cap
+    # Stopped within four files of the cap (the case aims at 600 MB): the kill lands after what the worker
+    # writes meanwhile, one or two files when the machine is idle, three (105 MB) seen with a busy core.
+    assert 48 * 2**20 <= max(written) <= 128 * 2**20, max(written) / 2**20
     assert not os.path.exists(folder)
 
 
-def test_tmpfs_scratch_is_unmounted_after_grading(tmp_path):
+def test_tmpfs_scratch_lives_in_the_workers_mount_namespace(tmp_path):
+    """The worker's tmpfs is mounted in a mount namespace of its own: the grader's namespace never holds it,
+    so a grader killed by SIGKILL leaves no mount behind (the kernel frees it with the worker)."""
     if os.geteuid() != 0:
         pytest.skip("a tmpfs scratch needs root")
-    (tmp_path / "vae.py").write_text("import tempfile\n")
+    (tmp_path / "vae.py").write_text("import os, tempfile\n")
     with gateway(tmp_path, scratch_mb=32) as gw:
         folder = gw.call("vae.tempfile.gettempdir")
         if "scratch: tmpfs 32 MB" not in gw.layers:
             pytest.skip(f"this machine refuses the mount ({gw.layers})")
-        assert any(f" {folder} " in line for line in Path("/proc/self/mountinfo").read_text().splitlines())
-    assert not any(f" {folder} " in line for line in Path("/proc/self/mountinfo").read_text().splitlines())
+        assert gw.call("vae.os.getcwd") == folder  # relative paths land in the tmpfs, not the folder under it
+        worker = Path(f"/proc/{gw.worker.proc.pid}/mountinfo").read_text().splitlines()
+        assert any(f" {folder} " in line and "tmpfs" in line for line in worker), worker[-3:]
+        assert not any(f" {folder} " in line for line in Path("/proc/self/mountinfo").read_text().splitlines())
     assert not os.path.exists(folder)
 
 
@@ -209,7 +215,7 @@ def kl_divergence(mu, logvar):
 @pytest.mark.parametrize("cap", ["tmpfs", "watched"])
 def test_honest_scratch_use_keeps_full_marks(tmp_path, monkeypatch, cap):
     if cap == "watched":
-        monkeypatch.setattr(scratch, "mount_tmpfs", lambda path, size: False)
+        monkeypatch.setattr(scratch, "can_mount", lambda: False)
     source = (SOLUTIONS / "vae.py").read_text()
     (tmp_path / "vae.py").write_text(source + ("" if "import os\n" in source else "\nimport os\n") + HONEST_SCRATCH)
     monkeypatch.setenv("AUTOGRADER_ISOLATION", "kernel")
