@@ -87,7 +87,8 @@ class Gateway:
         self.hung_modules: set[str] = set()   # submitted modules whose import timed out
         self.hung: dict[str, tuple] = {}      # function -> (the item in which it timed out, its deadline)
         self.hang_spent = 0.0                 # seconds lost to time-outs so far
-        self.current_item = ""                # set by the graded suite's fixture, for messages
+        self.current_item = ""                # set by plugin.ScoreCollector, for messages
+        self.callbacks_declared = True        # whether the current item may offer callbacks (plugin.run_order)
         self.plan = (isolation.plan(self.limits.isolation, namespaces=self.limits.namespaces) if self.limits.sandbox
                      else isolation.Plan("none"))
         self.layers: list[str] | None = None  # what the workers reported (the weakest seen)
@@ -197,6 +198,9 @@ class Gateway:
 
     def _request(self, message: dict, call: str, timeout: float | None, generation: int | None = None,
                  serve: dict | None = None):
+        if serve and not self.callbacks_declared:
+            raise SubmissionError("harness", f"item {self.current_item} offers callbacks but is not marked "
+                                  "'callbacks', so it could run before items its callbacks answer", call=call)
         module = protocol.submitted_module(message)
         if module in self.hung_modules:
             raise SubmissionError("timeout", f"{self.limits.call_timeout:g} s (importing {module}.py already "

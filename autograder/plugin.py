@@ -42,6 +42,20 @@ def _held_out_run(item) -> bool:
     return mark is not None and _identity(item, mark)[2] != "visible"
 
 
+def offers_callbacks(item) -> bool:
+    """Whether an item's requests offer the grader's own functions to submitted code (``autograder.callbacks``):
+    it is marked ``callbacks`` (it calls ``Gateway.with_stand_ins``) or it uses smoke-trained models."""
+    return item.get_closest_marker("callbacks") is not None or "smoke_models" in getattr(item, "fixturenames", ())
+
+
+def run_order(item) -> tuple[bool, bool]:
+    """Where an item runs in its session: visible items before held-out work (``_held_out_run``), and within
+    each, items that offer callbacks after those that offer none. While a callback is on offer submitted code
+    may call it with inputs of its choosing (the grader's KL, ELBO, PCA fit, ...); run last, what it learns
+    can serve no item whose inputs it could know in advance."""
+    return _held_out_run(item), offers_callbacks(item)
+
+
 def _identity(item, mark) -> tuple[str, float, str]:
     """(id, points, visibility) of a collected item: a public run, or a twin (``draw`` = "twin")."""
     callspec = getattr(item, "callspec", None)
@@ -59,7 +73,27 @@ class ScoreCollector:
         self.public_only = public_only
         self.started = time.monotonic()
         self.gateways = []
+        self.current = None  # the item being run (pytest_runtest_setup)
         self.layers: set[str] | None = None  # isolation layers every worker of the session had
+
+    def add_gateway(self, gateway) -> None:
+        """Follow ``gateway`` (the graded suite's): it learns which item runs, also in an item's first fixture."""
+        self.gateways.append(gateway)
+        self._tell(gateway)
+
+    def _tell(self, gateway) -> None:
+        """Tell ``gateway`` which item runs (time-outs are named in later items' messages) and whether it may
+        offer callbacks (an item that does so undeclared could run too early: ``run_order``)."""
+        mark = self.current.get_closest_marker("rubric") if self.current is not None else None
+        gateway.current_item = mark.kwargs.get("id", "") if mark is not None else ""
+        gateway.callbacks_declared = self.current is not None and offers_callbacks(self.current)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        """Before any fixture of ``item``, session-scoped ones included (smoke training runs in those)."""
+        self.current = item
+        for gateway in self.gateways:
+            self._tell(gateway)
 
     def pytest_collectreport(self, report):
         """A graded module that cannot even be collected is a harness failure, shown as an item."""
@@ -87,8 +121,9 @@ class ScoreCollector:
                 title=title + (" (held-out inputs)" if is_twin(item_id) else ""),
                 points=float(points), earned=0.0, message="not run", visibility=visibility)
         # Held-out work runs last (the report keeps file order): once the worker has seen held-out inputs it
-        # serves no visible item, so no visible item's message, exception or output can carry them.
-        items.sort(key=_held_out_run)
+        # serves no visible item, so no visible item's message, exception or output can carry them. Items
+        # that offer callbacks run last within each part (``run_order``).
+        items.sort(key=run_order)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):

@@ -173,3 +173,17 @@ def test_replies_are_bounded_and_materialised():
                        ([0] * (protocol.MAX_VALUES + 1), "values"), ("x" * (protocol.MAX_STRING + 1), "string")):
         with pytest.raises(protocol.ProtocolError, match=words):
             protocol.check_reply(bad)
+
+
+def test_an_item_that_offers_callbacks_undeclared_is_a_grader_error(tmp_path):
+    """Items that offer the grader's functions to submitted code run after the rest (plugin.run_order), which
+    only holds if they say so: an undeclared one fails loudly as a grader error, before anything runs."""
+    from autograder import protocol
+
+    (tmp_path / "vae.py").write_text(CODE)
+    with Gateway(tmp_path, Limits()) as gw:
+        gw.current_item, gw.callbacks_declared = "B.1f", False
+        with pytest.raises(SubmissionError) as err:
+            gw.with_stand_ins(protocol.module_ref("vae"), "add", ["kl_divergence"], 1, 2)
+        assert err.value.kind == "harness" and "B.1f" in err.value.message and "'callbacks'" in err.value.message
+        assert gw.worker is None  # refused before any worker started

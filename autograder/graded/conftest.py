@@ -35,6 +35,7 @@ DEFAULT_SUBMISSION = Path(__file__).resolve().parents[2] / "assignment"
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "rubric(id, points, visibility): a graded rubric item")
+    config.addinivalue_line("markers", "callbacks: the item calls Gateway.with_stand_ins (plugin.run_order)")
     if not any(isinstance(p, ScoreCollector) for p in config.pluginmanager.get_plugins()):
         config.pluginmanager.register(ScoreCollector(), "autograder-score")
 
@@ -56,7 +57,7 @@ def gateway(submission_dir, pytestconfig):
     gw = Gateway(submission_dir, Limits.from_env())
     collector = _collector(pytestconfig)
     if collector is not None:
-        collector.gateways.append(gw)
+        collector.add_gateway(gw)
     yield gw
     gw.close()
 
@@ -85,13 +86,6 @@ def draw(request):
         hypothesis.seed(source.seed(0))(request.function)
         request.addfinalizer(lambda: hypothesis.seed(None)(request.function))
     return source
-
-
-@pytest.fixture(autouse=True)
-def _current_item(request, gateway):
-    """Tell the gateway which item runs, so a time-out can be named in later items' messages."""
-    mark = request.node.get_closest_marker("rubric")
-    gateway.current_item = mark.kwargs.get("id", "") if mark else ""
 
 
 @pytest.fixture(autouse=True)

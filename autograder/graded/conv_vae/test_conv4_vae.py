@@ -1,4 +1,5 @@
 """CONV.4 (38 points): the VAE's r_loss, kl_loss, gaussian, forward and backward, and a training run."""
+import pytest
 import torch
 from hypothesis import given
 from scipy import stats
@@ -146,6 +147,7 @@ def forward(gateway, vae, x, seed: int):
 
 
 @item("CONV.4g", 5, held_out=2)
+@pytest.mark.callbacks
 def test_forward_loss(gateway, draw):
     """forward returns x_hat from a sampled z and stores self.loss = r_loss + kl_loss of that sample"""
     vae = gateway.new("conv_vae.VAE", **FORWARD, seed=draw.seed(0))
@@ -172,6 +174,7 @@ def test_forward_loss(gateway, draw):
 # No held-out twin: the verdict (a finite gradient on every parameter) does not depend on the values of x,
 # so held-out inputs could not tell a submission that memorised the published ones from a working one.
 @item("CONV.4h", 3)
+@pytest.mark.callbacks
 def test_backward(gateway):
     """backward after forward fills a finite gradient for every parameter"""
     vae = gateway.new("conv_vae.VAE", **FORWARD)

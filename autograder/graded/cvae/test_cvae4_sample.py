@@ -1,4 +1,5 @@
 """CVAE.4 (24 points): sample(labels), images of chosen classes drawn from the prior."""
+import pytest
 import torch
 import torch.nn.functional as F
 from scipy import stats
@@ -78,6 +79,7 @@ def shape_labels(draw) -> tuple:
 
 
 @item("CVAE.4a", 4, held_out=1)
+@pytest.mark.callbacks
 def test_sample_shape_range(gateway, model, draw):
     """sample(labels) returns one (784,) image in [0, 1] per label"""
     for labels in shape_labels(draw):
@@ -89,6 +91,7 @@ def test_sample_shape_range(gateway, model, draw):
 
 
 @item("CVAE.4b", 4, held_out=1)
+@pytest.mark.callbacks
 def test_sample_noise(gateway, model, draw):
     """sample draws a fresh z on every call and repeats under torch.manual_seed"""
     labels = torch.randint(0, 10, (10,), generator=draw.generator(0)) if draw.held_out else torch.arange(10)
@@ -104,6 +107,7 @@ def test_sample_noise(gateway, model, draw):
 
 
 @item("CVAE.4c", 5, held_out=2)
+@pytest.mark.callbacks
 def test_sample_prior(gateway, model, draw):
     """sample decodes z ~ N(0, I) (Kolmogorov-Smirnov test of the decoder's input)"""
     labels = prior_labels(draw)
@@ -128,6 +132,7 @@ def label_pairs(draw) -> tuple:
 
 
 @item("CVAE.4d", 4, held_out=1)
+@pytest.mark.callbacks
 def test_sample_labels(gateway, model, draw):
     """sample decodes with one_hot(labels): images for label k differ from images for label j"""
     _, labels_ok = decoder_input_of_sample(gateway, prior_labels(draw), draw.seed(KS_TEST["seed"]))

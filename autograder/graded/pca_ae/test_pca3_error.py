@@ -67,6 +67,7 @@ def error_curve(gateway, x, dims):
 
 
 @item("PCA.3c", 7, held_out=2)
+@pytest.mark.callbacks
 def test_curve_digits(gateway, digits, draw):
     """pca_error_curve on the digits equals the Eckart-Young closed form for k = 1, 2, 4, 8, 16"""
     x = digit_rows(draw, digits)  # sums of eigenvalues: well-conditioned whatever the digits, no gap needed
@@ -78,6 +79,7 @@ def test_curve_digits(gateway, digits, draw):
 
 
 @item("PCA.3d", 6, held_out=2)
+@pytest.mark.callbacks
 @pytest.mark.usefixtures("draw")  # reseeds the twin; an argument would change the published examples
 @given(pca_problems())
 def test_curve_random(gateway, problem):
@@ -104,6 +106,7 @@ def unordered_dims(draw) -> list:
 
 
 @item("PCA.3e", 6, held_out=2)
+@pytest.mark.callbacks
 def test_curve_shape(gateway, draw):
     """pca_error_curve never increases with k, reaches 0 at full rank, and follows the order of dims"""
     x = spectral_data(12, 6, seed=draw.seed(41))  # rank 6 once centred, whatever the seed

@@ -1,4 +1,5 @@
 """B.1 (25 points): reconstruction_loss, kl_divergence and loss_function."""
+import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given
@@ -109,6 +110,7 @@ LOSSES = ["reconstruction_loss", "kl_divergence"]  # loss_function's callees: th
 
 
 @item("B.1f", 4, held_out=1)
+@pytest.mark.callbacks
 def test_loss_function(gateway, draw):
     """loss_function: 'vae' adds the KL to the reconstruction term, 'ae' is reconstruction only"""
     P, X_BINARY, _ = bernoulli_inputs(draw)

@@ -1,4 +1,5 @@
 """B.2 (25 points): the VAE's logvar head, reparameterize, forward, and a training run."""
+import pytest
 import torch
 
 from autograder.calibration import KS_TEST, VAE_SMOKE
@@ -44,6 +45,7 @@ def test_reparameterize_noise(gateway, vae, draw):
 
 
 @item("B.2e", 4, held_out=1)
+@pytest.mark.callbacks
 def test_forward_samples(gateway, vae, draw):
     """VAE forward decodes a sampled z and returns (recon, mu, logvar) from encode"""
     X = torch.rand(32, 784, generator=draw.generator(21))
