@@ -60,7 +60,7 @@ def can_mount() -> bool:
             code = (f"import sys; sys.path.insert(0, {root!r}); from autograder.kernel import private_tmpfs; "
                     f"private_tmpfs({folder!r}, 1 << 20)")
             try:
-                _can_mount = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True,
+                _can_mount = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", code], capture_output=True,
                                             timeout=30).returncode == 0
             except (OSError, subprocess.SubprocessError):
                 _can_mount = False

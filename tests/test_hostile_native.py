@@ -2,7 +2,10 @@
 
 Every case is graded by the CLI, as a student's vae.py, under kernel isolation,
 once with bubblewrap's namespaces and once with Landlock and seccomp alone (the
-fallback where user namespaces are refused). For each: grading ends in bounded
+fallback where user namespaces are refused). The cases that aim at the grader's
+files (those that name ``__ROOT__``) are graded again, in both modes, from a wheel
+installed into a fresh venv (``tests/deployed.py``), where ``__ROOT__`` is the venv's
+site-packages and the canary lies among the installed graded items. For each: grading ends in bounded
 time with exit 0 and no point earned; the grader's files are byte-identical
 afterwards; canary tokens planted in solutions/ and among the graded items, and
 another submission's file, appear in no output; nothing reaches a listening
@@ -22,15 +25,20 @@ from pathlib import Path
 import pytest
 
 from autograder import isolation
+from tests.deployed import deploy, tree
 from tests.processes import alive_with, native_spawn_source
 from tests.variants import grader_files
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIVE = Path(__file__).resolve().parent / "hostile_native"
 CASES = sorted(p.stem for p in NATIVE.glob("*.py"))
+GRADER_CASES = [c for c in CASES if "__ROOT__" in (NATIVE / f"{c}.py").read_text()]  # graded from a wheel too
 HIDDEN_LINE = next(line for line in (ROOT / "autograder/graded/vae/test_b_losses_hidden.py").read_text().splitlines()
                    if line.startswith("def test_"))
-MODES = [pytest.param(m, marks=pytest.mark.xdist_group(f"hostile-native-{m}")) for m in ("namespaces", "landlock")]
+# The wheel runs share the install-layout tests' group, so one worker builds the deployed grader once.
+MODES = [pytest.param((m, layout), id=f"{m}-{layout}",
+                      marks=pytest.mark.xdist_group(f"hostile-native-{m}" if layout == "checkout" else "install-layouts"))
+         for layout in ("checkout", "wheel") for m in ("namespaces", "landlock")]
 
 missing = isolation.kernel_layers_missing()
 pytestmark = pytest.mark.skipif(bool(missing), reason=f"this kernel lacks {missing}")
@@ -55,26 +63,39 @@ class Listener(threading.Thread):
 
 @pytest.fixture(scope="module", params=MODES)
 def outcomes(request, tmp_path_factory):
-    """Grade every case once in this mode; returns {case: what happened}."""
-    mode = request.param
+    """Grade every case once in this mode and layout; returns {case: what happened}."""
+    mode, layout = request.param
     plan = isolation.plan("kernel")
     if mode == "namespaces" and not plan.bwrap:
         pytest.skip(f"this machine gives no namespaces ({'; '.join(plan.warnings)})")
+    if layout == "checkout":
+        root, python, cases, env_extra = ROOT, sys.executable, CASES, {}
+        trees = grader_files
+        planted_in = [ROOT / "solutions", ROOT / "autograder/graded/vae"]
+    else:
+        deployed = deploy(tmp_path_factory)
+        root, python, cases = deployed["site"], str(deployed["python"]), GRADER_CASES
+        env_extra = {"COURSE_DATA": str(deployed["base"] / "data")}
+        folders = [*deployed["copies"], deployed["site"] / "course"]
+
+        def trees():
+            return {k: v for folder in folders for k, v in tree(folder).items() if "canary_" not in k}
+        planted_in = [deployed["site"] / "autograder/graded/vae"]
     token = f"CANARY-{secrets.token_hex(8)}"
     canary = f"canary_{mode}_{os.getpid()}.txt"
-    planted = [ROOT / "solutions" / canary, ROOT / "autograder/graded/vae" / canary]
+    planted = [folder / canary for folder in planted_in]
     for path in planted:
         path.write_text(token + "\n")
     listener = Listener()
     listener.start()
-    base = tmp_path_factory.mktemp(f"native-{mode}")
+    base = tmp_path_factory.mktemp(f"native-{mode}-{layout}")
     sibling = base / "other_student" / "vae.py"
     sibling.parent.mkdir()
     sibling.write_text(f"# {token}\n")
-    before = grader_files()
+    before = trees()
     results = {}
     try:
-        for case in CASES:
+        for case in cases:
             case_dir = base / case
             sub, out, tmp = case_dir / "sub", case_dir / "out", case_dir / "tmp"
             for folder in (sub, out, tmp):
@@ -82,23 +103,25 @@ def outcomes(request, tmp_path_factory):
             json_path = case_dir / "results.json"
             mark = f"hostile-{secrets.token_hex(6)}"
             text = (NATIVE / f"{case}.py").read_text()
-            for key, value in (("__ROOT__", str(ROOT)), ("__JSON__", str(json_path)), ("__SIBLING__", str(sibling)),
+            for key, value in (("__ROOT__", str(root)), ("__JSON__", str(json_path)), ("__SIBLING__", str(sibling)),
                                ("__PORT__", str(listener.port)), ("__MARK__", mark), ("__OUT__", str(out)),
                                ("__CANARY__", canary)):
                 text = text.replace(key, value)
             (sub / "vae.py").write_text(text)
             env = {**os.environ, "TMPDIR": str(tmp), "AUTOGRADER_ISOLATION": "kernel",
                    "AUTOGRADER_NAMESPACES": "1" if mode == "namespaces" else "0", "AUTOGRADER_CALL_TIMEOUT": "5",
-                   "AUTOGRADER_TRAIN_TIMEOUT": "5", "AUTOGRADER_TOTAL_BUDGET": "40"}
+                   "AUTOGRADER_TRAIN_TIMEOUT": "5", "AUTOGRADER_TOTAL_BUDGET": "40", **env_extra}
+            if layout == "wheel":
+                env.pop("PYTHONPATH", None)
             started = time.monotonic()
-            proc = subprocess.run([sys.executable, "-m", "autograder", str(sub), "-a", "vae", "-k", "kl",
+            proc = subprocess.run([python, "-m", "autograder", str(sub), "-a", "vae", "-k", "kl",
                                    "--json", str(json_path)], capture_output=True, text=True, timeout=300,
                                   cwd=case_dir, env=env)
             ended = time.monotonic()
             results[case] = {"proc": proc, "seconds": ended - started, "ended": ended, "json": json_path,
                              "json_text": json_path.read_text() if json_path.is_file() else None,
-                             "out": out, "markers": (mark, str(tmp)), "changed": _diff(before, grader_files())}
-        yield {"token": token, "results": results, "listener": listener, "mode": mode}
+                             "out": out, "markers": (mark, str(tmp)), "changed": _diff(before, trees())}
+        yield {"token": token, "results": results, "listener": listener, "mode": mode, "layout": layout}
     finally:
         listener.sock.close()
         for path in planted:
@@ -115,6 +138,8 @@ def _wait_until(moment: float) -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_native_attack_is_contained(outcomes, case):
+    if case not in outcomes["results"]:
+        pytest.skip(f"{case} aims at nothing that differs in the {outcomes['layout']} layout")
     got = outcomes["results"][case]
     proc = got["proc"]
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -10,20 +10,16 @@ torch's native I/O, and loads the oracles from their files to borrow their close
 exit 0, write results.json, earn nothing, show none of those files' contents anywhere, and leave every
 copy byte-identical.
 """
-import hashlib
 import json
 import os
 import shutil
 import subprocess
-import sys
-import sysconfig
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from autograder import isolation
-from autograder.distribute import gradescope
+from tests.deployed import deploy, tree
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTACK = Path(__file__).resolve().parent / "hostile_layouts" / "every_copy.py"
@@ -38,42 +34,9 @@ pytestmark = [pytest.mark.skipif(bool(missing), reason=f"this kernel lacks {miss
               pytest.mark.xdist_group("install-layouts")]
 
 
-def _tree(folder: Path) -> dict[str, tuple]:
-    """(sha256, mtime) of every file under ``folder``."""
-    return {str(p): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory):
-    """{"root": the Gradescope-shaped folder, "python": the venv's interpreter, "copies": the grader's
-    package folders on disk (bundle source and installed wheel), "seed": the bundle's held-out seed}."""
-    base = tmp_path_factory.mktemp("layouts")
-    root = base / "autograder"
-    with zipfile.ZipFile(gradescope(base / "vae.zip", ["vae"])) as zf:
-        zf.extractall(root / "source")
-    build = base / "build-src"  # setuptools writes build/ beside the sources: keep the bundle's folder as shipped
-    shutil.copytree(root / "source", build)
-    wheel = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(base / "dist"), str(build)], capture_output=True, text=True, timeout=300)
-    assert wheel.returncode == 0, wheel.stderr[-2000:]
-    venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    install = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-                              "--no-index", "-q", *map(str, (base / "dist").glob("*.whl"))],
-                             capture_output=True, text=True, timeout=300)
-    assert install.returncode == 0, install.stderr[-2000:]
-    site = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
-    (site / "zz_third_party.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # after the wheel's own
-    copies = [root / "source" / "autograder", site / "autograder"]
-    imported = subprocess.run([python, "-c", "import autograder; print(autograder.__file__)"], cwd=base,
-                              capture_output=True, text=True, check=True).stdout.strip()
-    assert Path(imported).parent == copies[1], f"the wheel layout imports the grader from {imported}"
-    assert all((c / "graded" / "held_out_seed").is_file() for c in copies)
-    return {"root": root, "python": python, "copies": copies, "base": base,
-            "seed": (copies[0] / "graded" / "held_out_seed").read_text().strip()}
+    return deploy(tmp_path_factory)
 
 
 def _grade(deployed, layout: str, mode: str) -> dict:
@@ -96,10 +59,10 @@ def _grade(deployed, layout: str, mode: str) -> dict:
         results.parent.mkdir(exist_ok=True)
         command = [str(deployed["python"]), "-m", "autograder", str(submission), "-a", "vae", "--json", str(results)]
         cwd = base
-    trees = {c: _tree(c) for c in deployed["copies"]}
+    trees = {c: tree(c) for c in deployed["copies"]}
     proc = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=cwd, env=env)
     return {"proc": proc, "json": results.read_text() if results.is_file() else None,
-            "changed": [str(c) for c in deployed["copies"] if _tree(c) != trees[c]]}
+            "changed": [str(c) for c in deployed["copies"] if tree(c) != trees[c]]}
 
 
 @pytest.mark.parametrize("mode", MODES)
