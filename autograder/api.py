@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import isolation
+from autograder import environment, isolation
 from autograder.plugin import ScoreCollector
 from autograder.report import Report, harness_failure
 from autograder.rubric import hidden_files, item_ids, selected_items
@@ -38,8 +38,10 @@ def grade(submission: str | os.PathLike, assignments: list[str] | None = None, *
     ``NothingSelected`` (listing the ids) when it selects no item; raises
     ``submission.BadSubmission`` when the path cannot be read at all, and
     ``isolation.IsolationUnavailable`` when ``AUTOGRADER_ISOLATION=kernel``
-    asks for walls this machine cannot put up.
+    asks for walls this machine cannot put up, and ``environment.EnvironmentBroken`` when the grader's
+    own packages cannot grade fairly (before anything runs; no student is charged for the machine).
     """
+    environment.require()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="autograder-") as tmp:
         folder = Path(tmp) / "submission"

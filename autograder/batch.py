@@ -372,6 +372,13 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args) -> int:
+    from autograder import environment
+
+    try:
+        environment.require()  # before any submission: a broken machine charges no student
+    except environment.EnvironmentBroken as exc:
+        print(f"autograder batch: {exc}", file=sys.stderr)
+        return 3
     if not args.folder.is_dir():
         what = "does not exist" if not args.folder.exists() else "is not a folder"
         raise BatchError(f"{args.folder} {what}; give the folder holding one sub-folder or .zip per submission")

@@ -1,6 +1,9 @@
 """Command line: parses arguments and delegates; all printing of reports is in report.py.
 
     python -m autograder [SUBMISSION] [--assignment NAME ...] [--json PATH]
+
+Exit status: 0 graded (whatever the score), 2 a bad command line or submission path, 3 a grading
+environment that cannot grade fairly (``environment.py``: the reason goes to stderr and results.json).
 """
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import sys
 from pathlib import Path
 
 from course import registry
+
+ENVIRONMENT_EXIT = 3  # the machine cannot grade (environment.py); 2: the command line or the submission path
 
 
 def grade_main(argv: list[str]) -> int:
@@ -29,26 +34,32 @@ def grade_main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.isolation:
         os.environ["AUTOGRADER_ISOLATION"] = args.isolation
-    from autograder import isolation
-
-    try:
-        plan = isolation.plan(os.environ.get("AUTOGRADER_ISOLATION", "auto"))
-    except (isolation.IsolationUnavailable, ValueError) as exc:
-        print(f"autograder: {exc}", file=sys.stderr)
-        return 2
-    for warning in plan.warnings:
-        print(f"autograder: warning: {warning}", file=sys.stderr)
-
-    from autograder.api import GRADED, grade
-    from autograder.report import render_text, to_gradescope
+    from autograder import environment, isolation
     from autograder.results_file import BadResultsPath, check_results_path, write_results
-    from autograder.submission import BadSubmission
 
     try:
         results_path = check_results_path(args.json) if args.json else None
     except BadResultsPath as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
+    try:
+        plan = isolation.plan(os.environ.get("AUTOGRADER_ISOLATION", "auto"))
+    except isolation.IsolationUnavailable as exc:
+        return _environment_failed(str(exc), results_path)
+    except ValueError as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+    for warning in plan.warnings:
+        print(f"autograder: warning: {warning}", file=sys.stderr)
+    try:
+        environment.require()  # before the grader's own imports of numpy, scipy and the rest
+    except environment.EnvironmentBroken as exc:
+        return _environment_failed(str(exc), results_path)
+
+    from autograder.api import GRADED, grade
+    from autograder.report import render_text, to_gradescope
+    from autograder.submission import BadSubmission
+
     default = Path.cwd() / "assignment"
     submission = args.submission or str(default if default.is_dir() else GRADED.parent.parent / "assignment")
     progress = _Progress() if sys.stderr.isatty() else None
@@ -57,6 +68,8 @@ def grade_main(argv: list[str]) -> int:
     limit_parent_memory()  # this process decodes what workers send: a backstop ceiling (limits.py)
     try:
         report = grade(submission, args.assignment, progress=progress, keyword=args.keyword)
+    except environment.EnvironmentBroken as exc:
+        return _environment_failed(str(exc), results_path)
     except (BadSubmission, ValueError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
@@ -71,6 +84,21 @@ def grade_main(argv: list[str]) -> int:
             print(f"autograder: cannot write {args.json}: {exc.strerror}", file=sys.stderr)
             return 2
     return 0
+
+
+def _environment_failed(text: str, results_path) -> int:
+    """A machine that cannot grade fairly: the reason for course staff on stderr and, with --json, in a
+    results.json without a score (``environment.environment_results``); exit status 3."""
+    from autograder.environment import environment_results
+    from autograder.results_file import write_results
+
+    print(f"autograder: {text}", file=sys.stderr)
+    if results_path:
+        try:
+            write_results(results_path, environment_results(text))
+        except OSError as exc:
+            print(f"autograder: cannot write {results_path}: {exc.strerror}", file=sys.stderr)
+    return ENVIRONMENT_EXIT
 
 
 class _Progress:
