@@ -42,6 +42,17 @@ def expect(condition: bool, what: str, expected, got, hint: str = "", repro: str
         fail(what, expected, got, hint, repro)
 
 
+def expect_parts(value, count: int, what: str, names: str, hint: str = "", repro: str = "") -> tuple:
+    """``value`` holds ``count`` results (``names``, e.g. "recon, mu, logvar"): a tuple or a list, alike (the
+    contract's one rule for several returned tensors, docs/contract.md); returns them as a tuple."""
+    is_sequence = isinstance(value, (tuple, list))
+    if not (is_sequence and len(value) == count):
+        got = type(value).__name__ + (f" of length {len(value)}" if is_sequence else "")
+        fail(what, f"{count} values ({names}), as a tuple or a list", got,
+             hint or f"Return {names}, in that order.", repro)
+    return tuple(value)
+
+
 def expect_tensor(value, what: str, shape=None, hint: str = "", repro: str = "") -> torch.Tensor:
     """``value`` is a tensor (of ``shape`` when given); returns it."""
     if not isinstance(value, torch.Tensor):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 
 from autograder import oracles
-from autograder.checks import expect_tensor
+from autograder.checks import expect_parts, expect_tensor
 from autograder.digit_metrics import (
     knn_accuracy,
     latent_grid,
@@ -160,10 +160,7 @@ def conv_vae_terms(model, x_test: torch.Tensor, seed: int = 0) -> dict:
     """``elbo_terms`` of a conv ``VAE`` (``model.get("encoder")(x) -> (mu, sigma)``, ``model.get("decoder")``)
     on ``x_test`` (N, 1, d, d)."""
     n = x_test.shape[0]
-    out = model.get("encoder")(x_test)
-    if not (isinstance(out, tuple) and len(out) == 2):
-        raise AssertionError(f"encoder(x): expected a tuple (mu, sigma), got {type(out).__name__}. "
-                             "Return mu and sigma, in that order.")
+    out = expect_parts(model.get("encoder")(x_test), 2, "encoder(x) of the trained VAE", "mu, sigma")
     mu = expect_tensor(out[0], "mu from the trained encoder", (n, out[0].shape[-1]))
     sigma = expect_tensor(out[1], "sigma from the trained encoder", tuple(mu.shape))
     if not bool((sigma > 0).all() & torch.isfinite(sigma).all() & torch.isfinite(mu).all()):

@@ -81,6 +81,25 @@ def call_requires_grad(module, name: str, *args) -> dict:
     return {"value": out, "requires_grad": bool(isinstance(out, torch.Tensor) and out.requires_grad)}
 
 
+def defaults(module, name: str) -> dict:
+    """The default values of ``module.<name>``'s parameters (a class: its ``__init__``'s), as reprs by name; only
+    to name a default in a message, never to judge (a None that the body replaces is as good as the value)."""
+    import inspect
+
+    target = getattr(module, name)
+    try:
+        signature = inspect.signature(target.__init__ if isinstance(target, type) else target)
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: repr(p.default)[:40] for p in signature.parameters.values() if p.default is not p.empty}
+
+
+def set_attribute(obj, name: str, value):
+    """``setattr(obj, name, value)``; returns ``obj``."""
+    setattr(obj, name, value)
+    return obj
+
+
 def bare_instance(module, name: str):
     """An instance of class ``module.<name>`` whose own ``__init__`` did not run (an empty nn.Module
     for module classes), so methods that need no attributes can be graded on their own."""

@@ -1,5 +1,5 @@
-"""The checks of ``reparameterize(mu, logvar)`` shared by vae.py's and cvae.py's items: exact float64
-gradients, the distribution of the draws (Kolmogorov-Smirnov), fresh noise on every call.
+"""The checks of ``reparameterize(mu, logvar)`` shared by vae.py's and cvae.py's items: exact gradients
+(float32, the contract's dtype), the distribution of the draws (Kolmogorov-Smirnov), fresh noise on every call.
 
 Each takes the item's ``draw`` (``hidden.Draw``): the published inputs on a public run, held-out ones on
 its twin."""
@@ -11,14 +11,16 @@ from scipy import stats
 from autograder.calibration import KS_TEST
 from autograder.checks import assert_close, expect, expect_tensor
 
-REPARAM_HINT = "z = mu + exp(0.5 * logvar) * eps with eps = torch.randn_like(mu): logvar is log sigma^2."
+REPARAM_HINT = ("z = mu + exp(0.5 * logvar) * eps with eps ~ N(0, I), fresh on every call from torch's default "
+                "generator: logvar is log sigma^2, so the standard deviation is exp(0.5 * logvar).")
 
 
 def check_reparameterize_gradients(model, shape: tuple, draw, seed: int = 22) -> None:
-    """``model.reparameterize`` has exact float64 gradients: dz/dmu = 1 and dz/dlogvar = (z - mu) / 2."""
+    """``model.reparameterize`` has exact gradients on float32 inputs (the contract's dtype), to float32's
+    tolerance: dz/dmu = 1 and dz/dlogvar = (z - mu) / 2."""
     gen = draw.generator(seed)
-    mu = torch.randn(shape, generator=gen, dtype=torch.float64)
-    logvar = torch.randn(shape, generator=gen, dtype=torch.float64)
+    mu = torch.randn(shape, generator=gen)
+    logvar = torch.randn(shape, generator=gen)
     out = model.call("reparameterize", mu, logvar, seed=draw.seed(3), grad={"wrt": [0, 1]})
     z, (d_mu, d_logvar) = out["value"], out["grads"]
     expect_tensor(z, "reparameterize(mu, logvar)", shape)

@@ -1,11 +1,14 @@
 """The grader on every assignment's catalogue (``tests/catalogues/``): the reference earns full
 marks, the stub 0, every catalogued bug loses its intended items, every differently written
 correct version keeps full marks, every unfinished part loses only its own items."""
+import re
+
 import pytest
 
 from tests import catalogues
-from tests.variants import (SOLUTIONS, assert_bug_caught, assert_full_marks, assert_stubs_score_zero, grade_one,
-                            lost_items, messages)
+from tests.strict import write_strict
+from tests.variants import (assert_bug_caught, assert_full_marks, assert_stubs_score_zero, filled_through, grade_one,
+                            handout_parts, lost_items, messages)
 
 CATALOGUES = {name: catalogues.load(name) for name in catalogues.NAMES}
 
@@ -21,9 +24,11 @@ def cases(field: str) -> list:
 
 
 @pytest.mark.parametrize("name", CATALOGUES)
-def test_reference_full_marks(name):
+def test_reference_full_marks(name, tmp_path):
+    """The strict reference (the reference with the contract's entry checks, ``tests/strict.py``) earns every
+    point: no item feeds a submission an input the contract does not allow."""
     catalogue = CATALOGUES[name]
-    report = grade_one(SOLUTIONS, name, "reference")
+    report = grade_one(write_strict(tmp_path, name), name, "reference")
     assert report.score == catalogue.full_marks, messages(report, name)
     items = report.of(name)
     if catalogue.visible_items:
@@ -73,3 +78,23 @@ def test_written_parts_graded_while_the_rest_is_a_stub(case, tmp_path):
 def test_catalogue_size(name):
     catalogue = CATALOGUES[name]
     assert len(catalogue.bugs) >= catalogue.min_bugs and len(catalogue.correct) >= catalogue.min_correct
+
+
+def _part(item_id: str) -> str:
+    """The handout part an item belongs to: "A.1e" -> "A.1", "CVAE.2f.h" -> "CVAE.2"."""
+    return re.match(r"[A-Z]+\.\d+", item_id).group(0)
+
+
+@pytest.mark.parametrize("name", CATALOGUES)
+def test_filling_in_handout_order_never_fails_a_finished_part(name, tmp_path):
+    """A student who fills the stub part by part, in the handout's order, sees every item of each finished part
+    pass: no item of a part waits on a later part's TODO. (Only the finished parts' items are graded.)"""
+    parts = sorted(handout_parts(name), key=lambda p: (p.split(".")[0], int(p.split(".")[1])))
+    for i in range(1, len(parts)):  # with every part filled it is the reference (test_reference_full_marks)
+        done = set(parts[:i])
+        folder = tmp_path / f"through-{parts[i - 1]}"
+        folder.mkdir()
+        (folder / f"{name}.py").write_text(filled_through(name, done))
+        report = grade_one(folder, name, f"through {parts[i - 1]}", keyword=" ".join(sorted(done)))
+        failed = [it for it in report.of(name) if _part(it.item_id) in done and not it.passed]
+        assert report.of(name) and not failed, f"filled through {parts[i - 1]}:\n" + messages(report, name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,6 +127,10 @@ def assert_bug_caught(variant: Variant, folder: Path):
                                      "does not touch\n" + messages(report, variant.assignment))
     assert all(i.message for i in report.of(variant.assignment) if not i.passed)
     assert not report.of("harness"), messages(report, "harness")
+    from tests.solution_lines import leaked
+
+    hints = leaked(messages(report, variant.assignment))
+    assert not hints, f"{variant.name}'s messages hand over solution lines {hints}\n" + messages(report, variant.assignment)
     return report
 
 
@@ -133,3 +138,30 @@ def assert_full_marks(variant: Variant, folder: Path, points: float = 100) -> No
     """A differently written correct version keeps every point."""
     report = grade_one(variant.write(folder), variant.assignment, variant.name)
     assert report.score == points, messages(report, variant.assignment)
+
+
+MARKER = re.compile(r">>> START OF YOUR CODE \(([A-Z]+\.\d+)\)")
+
+
+def filled_through(assignment: str, parts: set[str]) -> str:
+    """The stub of ``assignment`` with the TODO blocks of ``parts`` (e.g. {"A.1"}) filled in from the reference,
+    block by block in file order, and every other block left as the stub has it (a student part-way through)."""
+    def blocks(text: str) -> list[tuple[str, int, int]]:
+        out = []
+        for match in MARKER.finditer(text):
+            end = text.index("<<< END OF YOUR CODE", match.end())
+            out.append((match.group(1), text.index("\n", match.end()) + 1, text.rindex("\n", 0, end) + 1))
+        return out
+
+    stub, ref = (STUBS / f"{assignment}.py").read_text(), (SOLUTIONS / f"{assignment}.py").read_text()
+    stub_blocks, ref_blocks = blocks(stub), blocks(ref)
+    assert [b[0] for b in stub_blocks] == [b[0] for b in ref_blocks], f"{assignment}: stub and reference blocks differ"
+    for (part, start, end), (_, r_start, r_end) in reversed(list(zip(stub_blocks, ref_blocks))):
+        if part in parts:
+            stub = stub[:start] + ref[r_start:r_end] + stub[end:]
+    return stub
+
+
+def handout_parts(assignment: str) -> list[str]:
+    """The TODO parts of ``assignment`` in the handout's order (the order of their first block in the stub)."""
+    return list(dict.fromkeys(MARKER.findall((STUBS / f"{assignment}.py").read_text())))

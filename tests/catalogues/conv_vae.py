@@ -91,6 +91,8 @@ BUGS = [
 ]
 
 CORRECT = [
+    Variant("lists_not_tuples", "conv_vae", [("return self.mean(h), torch.exp(self.std(h))",
+                                              "return [self.mean(h), torch.exp(self.std(h))]")]),
     v("encoder_sequential_one_head", [
         (ENC_INIT, "        self.features = nn.Sequential(nn.Conv2d(1, c1, k), nn.ReLU(), nn.Conv2d(c1, c2, k), "
                    "nn.ReLU(), nn.Flatten())\n        self.heads = nn.Linear(c2 * s * s, 2 * lat)\n"),

@@ -50,6 +50,9 @@ BUGS = [
             [(BCE, "bce = -(x * torch.log(recon_x) + (1 - x) * torch.log(1 - recon_x)).sum()")],
             {"CVAE.3d"}),
     Variant("kl_sign", "cvae", [(KL, KL.replace("-0.5", "0.5"))], {"CVAE.3b"}),
+    # a default that differs from the contract's (the items that pass sizes explicitly cannot see it)
+    Variant("default_hidden_512", "cvae", [("n_dims_hidden=256, n_dims_code=40):", "n_dims_hidden=512, n_dims_code=40):")],
+            {"CVAE.2a"}),
     Variant("kl_mean", "cvae", [(KL, KL.replace("torch.sum", "torch.mean"))], {"CVAE.3b", "CVAE.3c"}),
     Variant("kl_missing_half", "cvae", [(KL, KL.replace("-0.5 *", "-1.0 *"))], {"CVAE.3b"}),
     Variant("kl_forgotten", "cvae", [("return bce + kl", "return bce")], {"CVAE.3b"}),
@@ -62,6 +65,9 @@ BUGS = [
 ]
 
 CORRECT = [
+    Variant("lists_not_tuples", "cvae", [("return self.encoder_mu(h), self.encoder_logvar(h)",
+                                          "return [self.encoder_mu(h), self.encoder_logvar(h)]"),
+                                         ("return self.decode(z, y), mu, logvar", "return [self.decode(z, y), mu, logvar]")]),
     Variant("one_hot_scatter", "cvae", [(ONE_HOT, "out = torch.zeros(labels.shape[0], n_classes)\n"
                                                   "    return out.scatter_(1, labels.unsqueeze(1), 1.0)")]),
     Variant("one_hot_eye", "cvae", [(ONE_HOT, "return torch.eye(n_classes, dtype=torch.float32)[labels]")]),

@@ -57,6 +57,9 @@ BUGS = [
 ]
 
 CORRECT = [
+    Variant("lists_not_tuples", "faces", [("return self.fc_mu(h), self.fc_logvar(h)", "return [self.fc_mu(h), self.fc_logvar(h)]"),
+                                          ("return self.decode(self.reparameterize(mu, logvar)), mu, logvar",
+                                           "return [self.decode(self.reparameterize(mu, logvar)), mu, logvar]")]),
     Variant("subset_numpy_choice", "faces", [(DRAW, (
         "    import numpy as np\n"
         "    indices = np.random.default_rng(seed).choice(len(dataset), size=n, replace=False)\n"

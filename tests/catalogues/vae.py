@@ -19,6 +19,9 @@ BUGS = [
                                             'return (1.005 * F.binary_cross_entropy(recon_x, x, reduction="sum"))'
                                             '.to(torch.bfloat16)')], {"B.1a"}, keep={"B.1f"}),
     Variant("kl_sign", "vae", [(KL, KL.replace("-0.5", "0.5"))], {"B.1c", "B.1d", "B.1e"}, keep={"B.1f"}),
+    # a BCE divided by the batch size is wrong in value (B.1a) and still finite (B.1b judges finiteness only)
+    Variant("bce_batch_mean", "vae", [(BCE, BCE.replace('reduction="sum")', 'reduction="sum") / x.shape[0]'))],
+            {"B.1a"}, keep={"B.1b", "B.1f"}),
     Variant("kl_missing_half", "vae", [(KL, KL.replace("-0.5 *", "-1.0 *"))], {"B.1c", "B.1d"}, keep={"B.1f"}),
     Variant("kl_logvar_as_log_std", "vae",
             [(KL, "return -0.5 * torch.sum(1 + 2 * logvar - mu.pow(2) - torch.exp(2 * logvar))")], {"B.1c", "B.1d"},
@@ -53,6 +56,14 @@ BUGS = [
 ]
 
 CORRECT = [
+    # pytorch/examples' VAE loss, the most copied one: it relies on the contract's (B, 784) images
+    Variant("pytorch_examples_bce", "vae", [(BCE, "return F.binary_cross_entropy(recon_x, x.view(-1, 784), "
+                                                  "reduction='sum')")]),
+    # several tensors returned as lists: a tuple or a list is equally fine (docs/contract.md)
+    Variant("lists_not_tuples", "vae", [("return self.encoder_mu(h), self.encoder_logvar(h)",
+                                         "return [self.encoder_mu(h), self.encoder_logvar(h)]"),
+                                        ("return self.decode(z), z, None", "return [self.decode(z), z, None]"),
+                                        ("return self.decode(z), mu, logvar", "return [self.decode(z), mu, logvar]")]),
     Variant("kl_torch_distributions", "vae", [(KL, "q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))\n"
                                                "    p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))\n"
                                                "    return torch.distributions.kl_divergence(q, p).sum()")]),

@@ -16,7 +16,7 @@ def check(gateway, d, k, n_layers=None):
     got = gateway.call("conv_vae.conv_output_size", *args)
     expected = side(d, k, 2 if n_layers is None else n_layers)
     expect(isinstance(got, int) and not isinstance(got, bool), f"type of {call}", "an int", type(got).__name__,
-           "Layer widths must be Python ints: return d - n_layers * (k - 1), not a float or a tensor.", call)
+           "Layer widths must be Python ints (the side after the convolutions), not a float or a tensor.", call)
     expect(got == expected, call, expected, got, HINT, call)
 
 

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 from autograder.checks import expect, expect_tensor
 from autograder.rubric import item
 
-HINT = "one_hot(labels, n_classes) is F.one_hot(labels, n_classes).float(): row i has a single 1.0 at column labels[i]."
+HINT = ("one_hot(labels, n_classes) is a float32 (B, n_classes) tensor: row i has a single 1.0, at column labels[i], "
+        "and n_classes columns whatever labels holds.")
 
 
 @st.composite

@@ -3,8 +3,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from autograder import protocol
 from autograder.calibration import CVAE_SMOKE, KS_TEST
-from autograder.checks import assert_close, expect, expect_learns, expect_tensor
+from autograder.checks import assert_close, expect, expect_learns, expect_parts, expect_tensor
 from autograder.recognition import expect_layers, expect_variant
 from autograder.reparameterize_checks import (
     check_reparameterize_distribution,
@@ -37,20 +38,31 @@ def variant_of(recognised, method: str, call: str, hint: str):
     return expect_variant(recognised(any_hidden=True), method, call, "CVAE.2a", hint)
 
 
+CONTRACT_DEFAULTS = {"n_dims_data": "784", "n_classes": "10", "n_dims_hidden": "256", "n_dims_code": "40"}
+
+
 @item("CVAE.2a", 6)
-def test_layer_shapes(recognised):
-    """Layers: encoder 794-256-(40, 40), decoder 50-256-784, recognised from outputs on weights the grader loads"""
+def test_layer_shapes(gateway, recognised):
+    """Layers: encoder 794-256-(40, 40), decoder 50-256-784 (also by default), recognised from outputs on weights"""
     for dims in [(784, 10, 256, 40), (100, 3, 32, 5)]:
         expect_layers(recognised(*dims), f"CVAE({', '.join(map(str, dims))})", LAYERS_HINT)
+    try:
+        expect_layers(recognised(), "CVAE() (default arguments)", LAYERS_HINT)
+    except AssertionError as err:  # the sizes work, so a default differs: name it
+        declared = gateway.trusted("autograder.probes:defaults", protocol.module_ref("cvae"), "CVAE", label="CVAE")
+        differ = [f"{k}={declared[k]}" for k, v in CONTRACT_DEFAULTS.items() if declared.get(k, v) != v]
+        raise AssertionError(
+            "CVAE() with its default arguments does not build the contract's layers (794-256-(40, 40) and "
+            "50-256-784), though CVAE(784, 10, 256, 40) does: the defaults are part of the contract "
+            "(n_dims_data=784, n_classes=10, n_dims_hidden=256, n_dims_code=40)"
+            + (f"; yours say {', '.join(differ)}" if differ else "") + ".") from err
 
 
 @item("CVAE.2b", 6)
 def test_encoder_structure(recognised, model, draw):
     """encode: a ReLU hidden layer, then mu and logvar (B, 40) straight from Linear heads"""
     X, Y, _, _ = model_inputs(draw)
-    out = model.encode(X, Y)
-    expect(isinstance(out, tuple) and len(out) == 2, "CVAE().encode(x, y)", "a tuple (mu, logvar)",
-           type(out).__name__, repro=ENC + "; model.encode(x, y)")
+    out = expect_parts(model.encode(X, Y), 2, "CVAE().encode(x, y)", "mu, logvar", repro=ENC + "; model.encode(x, y)")
     mu = expect_tensor(out[0], "mu from encode(x, y)", (32, CODE), repro=ENC)
     logvar = expect_tensor(out[1], "logvar from encode(x, y)", (32, CODE), repro=ENC)
     expect(not torch.allclose(mu, logvar), "mu and logvar from encode", "two different heads",
@@ -138,15 +150,13 @@ def test_forward(gateway, model, draw):
     # with the grader's reparameterize standing in for the submitted one (CVAE.2f-h judge that)
     out = gateway.with_stand_ins(model, "forward", ["reparameterize"], X, Y, seed=draw.seed(1),
                                  label="CVAE().forward")
-    expect(isinstance(out, tuple) and len(out) == 3, "CVAE().forward(x, y)", "(recon, mu, logvar)",
-           type(out).__name__, repro=ENC + "; model(x, y)")
-    recon, mu, logvar = out
+    recon, mu, logvar = expect_parts(out, 3, "CVAE().forward(x, y)", "recon, mu, logvar", repro=ENC + "; model(x, y)")
     expect_tensor(recon, "recon from forward", (32, 784))
     mu_e, logvar_e = model.encode(X, Y)
     assert_close(mu, mu_e, "mu returned by forward, against your own encode(x, y)",
-                 "Return the mu and logvar of self.encode(x, y).")
+                 "Return the mu and logvar that your encode gives for (x, y).")
     assert_close(logvar, logvar_e, "logvar returned by forward, against your own encode(x, y)",
-                 "Return the mu and logvar of self.encode(x, y).")
+                 "Return the mu and logvar that your encode gives for (x, y).")
     gap = float((recon - model.decode(mu_e, Y)).abs().max())
     expect(gap > 1e-5, "recon of forward against decode(mu, y)", "a reconstruction of a sampled z != mu",
            f"decode(mu, y) (largest difference {gap:.2g})", "forward must decode z = reparameterize(mu, logvar).")

@@ -8,7 +8,7 @@ from autograder.rubric import item
 from autograder.strategies import gaussian_params, saturated_bernoulli
 
 BCE_HINT = ("The reconstruction term is -sum[x log recon_x + (1 - x) log(1 - recon_x)]: prediction first, "
-            "target second (F.binary_cross_entropy(recon_x, x, reduction='sum')), summed over batch and pixels.")
+            "target second, summed over batch and pixels (not averaged).")
 KL_HINT = ("The KL term is the sum over batch and latent dims of 0.5 * (mu^2 + exp(logvar) - 1 - logvar), "
            "added (not subtracted) to the reconstruction term.")
 REPRO = "p = 0.01 + 0.98 * torch.rand(16, 784); x = (torch.rand(16, 784) < 0.3).float()"
@@ -81,12 +81,9 @@ def test_loss_is_summed(gateway, model, draw):
 
 @item("CVAE.3d", 4, held_out=1)
 def test_loss_finite(gateway, model, draw):
-    """loss_function stays finite when a probability is exactly 0 or 1"""
-    P, X, _, _ = loss_inputs(draw)
+    """loss_function stays finite when a probability is exactly 0 or 1 (its value is the other items')"""
     p, x = saturated_inputs(draw)
     zeros = torch.zeros(2, 40)  # the KL term of zero codes is 0 whatever the batch
-    interior = loss(model, P, X, zeros, zeros, "loss_function(p, x, 0, 0)")
-    assert_close(interior, oracles.bernoulli_nll(P, X), "loss_function on ordinary inputs", BCE_HINT, REPRO)
     got = loss(model, p, x, zeros, zeros, "loss_function with p in {0, 1}")
     expect(bool(torch.isfinite(got)), "loss_function(p, x, 0, 0) with some p exactly 0 and 1", "a finite value",
            f"{float(got)}", "Clamp the logs (as F.binary_cross_entropy does at -100) or clamp p into [eps, 1 - eps].",

@@ -13,11 +13,11 @@ from autograder.checks import expect, fail
 from autograder.errors import SubmissionError
 from autograder.rubric import item
 
-HINT = ("Draw from the whole dataset without replacement and wrap the positions: "
-        "torch.utils.data.Subset(dataset, torch.randperm(len(dataset), generator=g)[:n].tolist()).")
+HINT = ("Draw n distinct positions from the whole dataset (without replacement), with a generator seeded from "
+        "seed, and wrap them in torch.utils.data.Subset.")
 SEED_HINT = ("Seed a generator of your own from `seed` (torch.Generator().manual_seed(seed) or "
-             "numpy.random.default_rng(seed)) and draw from the whole dataset: torch.randperm(len(dataset)), "
-             "not torch.randperm(n) or range(n).")
+             "numpy.random.default_rng(seed)) and draw from the whole dataset (all len(dataset) positions), "
+             "not only from the first n.")
 # (len(dataset), n, seed): n well above sqrt(size) so that drawing with replacement repeats an index
 # with probability > 1 - 1e-7; n == size (the whole set, shuffled); a single example.
 CASES = [(100, 60, 0), (100, 100, 1), (7, 3, 2), (1000, 1, 12345)]

@@ -6,15 +6,16 @@ from scipy import stats
 
 from autograder import oracles
 from autograder.calibration import FACES_SMOKE, KS_TEST
-from autograder.checks import assert_close, expect, expect_learns, expect_tensor
+from autograder.checks import assert_close, expect, expect_learns, expect_parts, expect_tensor
 from autograder.reparameterize_checks import ks_mu_sigma, ks_p_min
 from autograder.rubric import item
 
 SHAPE = (4, 3, 64, 64)
 CODE_HINT = "The code size is n_dims_code: build the heads as Linear(features, n_dims_code), not a fixed 128."
-REPARAM_HINT = "z = mu + exp(0.5 * logvar) * eps with eps = torch.randn_like(mu): logvar is log sigma^2."
-BCE_HINT = ("The reconstruction term is F.binary_cross_entropy(recon_x, x, reduction='sum'): prediction first, "
-            "target second, summed (not averaged) over batch, channels and pixels.")
+REPARAM_HINT = ("z = mu + exp(0.5 * logvar) * eps with eps ~ N(0, I), fresh on every call from torch's default "
+                "generator: logvar is log sigma^2, so the standard deviation is exp(0.5 * logvar).")
+BCE_HINT = ("The reconstruction term is the binary cross-entropy -[x log recon_x + (1 - x) log(1 - recon_x)] with the "
+            "prediction first and the target second, summed (not averaged) over batch, channels and pixels.")
 KL_HINT = ("The KL term is 0.5 * sum(mu^2 + exp(logvar) - 1 - logvar) over batch and latent dims "
            "(-0.5 * sum(1 + logvar - mu^2 - exp(logvar))), added to the reconstruction term.")
 
@@ -35,10 +36,6 @@ def code_sizes(draw) -> tuple:
     return 128, int(torch.randint(32, 128, (1,), generator=draw.generator(0)))
 
 
-def _kind(out) -> str:
-    return type(out).__name__ + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
-
-
 @item("FACES.2a", 3, held_out=1)
 def test_encode_decode_shapes(gateway, draw):
     """encode gives unconstrained (mu, logvar), each (B, n_dims_code); decode gives (B, 3, 64, 64) in [0, 1]"""
@@ -47,9 +44,7 @@ def test_encode_decode_shapes(gateway, draw):
     # all >= 0 with probability about 2^-32
     for code in code_sizes(draw):
         model, label = gateway.new("faces.FaceVAE", code), f"FaceVAE({code})"
-        out = model.encode(X)
-        expect(isinstance(out, tuple) and len(out) == 2, f"{label}.encode(x) for x of shape {SHAPE}",
-               "a tuple (mu, logvar)", _kind(out))
+        out = expect_parts(model.encode(X), 2, f"{label}.encode(x) for x of shape {SHAPE}", "mu, logvar")
         mu = expect_tensor(out[0], f"mu from {label}.encode(x), x of shape {SHAPE}", (4, code), CODE_HINT)
         logvar = expect_tensor(out[1], f"logvar from {label}.encode(x), x of shape {SHAPE}", (4, code), CODE_HINT)
         expect(not torch.allclose(mu, logvar), f"mu and logvar from {label}.encode(x)", "two different heads",
@@ -74,16 +69,16 @@ def test_encode_decode_shapes(gateway, draw):
 def test_forward_and_reparameterize(gateway, model, draw):
     """forward decodes a fresh z = mu + exp(0.5 * logvar) * eps, eps ~ N(0, I), and returns encode's (mu, logvar)"""
     gen = draw.generator(33)
-    mu = torch.randn(64, 8, generator=gen, dtype=torch.float64)
-    logvar = torch.randn(64, 8, generator=gen, dtype=torch.float64)
+    mu = torch.randn(64, 8, generator=gen)
+    logvar = torch.randn(64, 8, generator=gen)
     out = model.call("reparameterize", mu, logvar, seed=draw.seed(3), grad={"wrt": [0, 1]})
     z, (d_mu, d_logvar) = expect_tensor(out["value"], "reparameterize(mu, logvar), each (64, 8)", (64, 8)), out["grads"]
     state = ", ".join(f"d/d{k} {'missing' if g is None else 'ok'}" for k, g in (("mu", d_mu), ("logvar", d_logvar)))
     expect(d_mu is not None and d_logvar is not None, "gradients of reparameterize's z w.r.t. mu and logvar",
            "both present", state, "z = mu + exp(0.5 * logvar) * eps depends on both: keep the noise term, and do not "
            "detach mu, logvar or the standard deviation.")
-    assert_close(d_mu, torch.ones_like(mu), "dz/dmu of reparameterize (float64)", REPARAM_HINT)
-    assert_close(d_logvar, (z - mu) / 2, "dz/dlogvar of reparameterize against (z - mu) / 2 (float64)", REPARAM_HINT)
+    assert_close(d_mu, torch.ones_like(mu), "dz/dmu of reparameterize", REPARAM_HINT)
+    assert_close(d_logvar, (z - mu) / 2, "dz/dlogvar of reparameterize against (z - mu) / 2", REPARAM_HINT)
     n = KS_TEST["draws"] // 2
     m, s = ks_mu_sigma(draw, KS_TEST["seed"])
     mu_ks, logvar_ks = torch.full((n, 2), m), torch.full((n, 2), 2 * math.log(s))
@@ -97,18 +92,17 @@ def test_forward_and_reparameterize(gateway, model, draw):
            f"p = {ks.pvalue:.2g}; mean {float(draws.mean()):.3f}, std {float(draws.std()):.3f}", REPARAM_HINT)
 
     X = batch(draw)[0]
-    result = model(X, seed=draw.seed(1))
-    expect(isinstance(result, tuple) and len(result) == 3, f"FaceVAE().forward(x) for x of shape {SHAPE}",
-           "a tuple (recon, mu, logvar)", _kind(result))
+    result = expect_parts(model(X, seed=draw.seed(1)), 3, f"FaceVAE().forward(x) for x of shape {SHAPE}",
+                          "recon, mu, logvar")
     recon = expect_tensor(result[0], "recon from forward(x)", SHAPE)
     mu_e, logvar_e = model.encode(X, seed=draw.seed(1))
     assert_close(result[1], mu_e, "mu returned by forward(x), against your own encode(x)",
-                 "Return the mu and logvar of self.encode(x).")
+                 "Return the mu and logvar that your encode gives for x.")
     assert_close(result[2], logvar_e, "logvar returned by forward(x), against your own encode(x)",
-                 "Return the mu and logvar of self.encode(x).")
+                 "Return the mu and logvar that your encode gives for x.")
     gap = float((recon - model.decode(mu_e, seed=draw.seed(1))).abs().max())
     expect(gap > 1e-5, "recon of forward(x) against decode(mu)", "the decoding of a sampled z != mu",
-           f"decode(mu) (largest difference {gap:.2g})", "forward must decode z = self.reparameterize(mu, logvar).")
+           f"decode(mu) (largest difference {gap:.2g})", "forward must decode a sample z drawn with your reparameterize, not mu itself.")
     expect(not torch.equal(model(X, seed=draw.seed(2))[0], recon), "forward(x) under two seeds",
            "different reconstructions", "identical ones", "Sample a new z on every forward call (torch.randn_like).")
 

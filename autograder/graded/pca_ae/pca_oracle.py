@@ -13,7 +13,7 @@ import torch
 from hypothesis import strategies as st
 from sklearn.decomposition import PCA
 
-from autograder.checks import expect, expect_tensor, fail
+from autograder.checks import expect, expect_parts, expect_tensor, fail
 
 # Relative and absolute tolerance for MSE values (floats around 1e-2 on the
 # digits). float32 pipelines agree with the float64 closed form to ~1e-5
@@ -146,11 +146,8 @@ def code_problems(draw, max_n: int = 10, max_d: int = 8):
 
 def fit_parts(result, n_dims: int, k: int, call: str) -> tuple:
     """Check pca_fit's result is (mean (D,), components (k, D), explained_variance (k,)); return the three."""
-    expect(isinstance(result, (tuple, list)) and len(result) == 3, call,
-           "a tuple (mean, components, explained_variance)",
-           type(result).__name__ + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""),
-           "Return the three tensors in this order.")
-    mean, components, variance = result
+    mean, components, variance = expect_parts(result, 3, call, "mean, components, explained_variance",
+                                              "Return the three tensors in this order.")
     expect_tensor(mean, f"mean from {call}", (n_dims,), "mean is the (D,) vector of column means.")
     expect_tensor(components, f"components from {call}", (k, n_dims),
                   "components hold one principal direction per ROW: (k, D), e.g. Vh[:k] of the SVD, "
@@ -172,7 +169,7 @@ def as_float(value, what: str) -> float:
         return float(value)
     shape = f" of shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else ""
     fail(what, "one number (the mean over ALL elements)", f"{type(value).__name__}{shape}",
-         "Average over every element at once, not per row or per column: (x - x_hat).pow(2).mean().item().")
+         "Average the squared differences over every element at once, not per row or per column, and return a Python float.")
 
 
 def curve_values(result, dims, what: str) -> list[float]:

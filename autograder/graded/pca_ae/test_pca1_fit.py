@@ -42,7 +42,7 @@ def test_fit_mean(gateway, digits, draw):
     for x, k, name in ((X_TALL, 2, TALL), (X_WIDE, 2, WIDE), (digit_rows(draw, digits), 2, "the test digits")):
         mean, _, _ = fit(gateway, x, k)
         assert_close(mean, sklearn_pca(x, k)["mean"], f"mean from pca_fit on {name} {tuple(x.shape)}",
-                     "The mean is x.mean(dim=0): one value per column (pixel), averaged over the rows (images).")
+                     "The mean is one value per column (pixel), averaged over the rows (images): shape (D,).")
 
 
 @item("PCA.1c", 8, held_out=3)

@@ -7,8 +7,8 @@ from autograder.checks import assert_close, expect_tensor
 from autograder.graded.pca_ae.pca_oracle import code_problems, digit_rows, fit_parts, orthonormal_rows, sklearn_pca
 from autograder.rubric import item
 
-ENCODE_HINT = ("pca_encode(x, mean, components) = (x - mean) @ components.T: subtract the mean first, then "
-               "project onto the rows of components.")
+ENCODE_HINT = ("pca_encode centres x on the mean first, then projects each centred row onto each row of "
+               "components (one code per component).")
 DECODE_HINT = "pca_decode(z, mean, components) = z @ components + mean: map back along the rows, then add the mean."
 
 

@@ -1,7 +1,7 @@
 """A.1 (20 points): the plain autoencoder's layers, encode, decode and forward."""
 import torch
 
-from autograder.checks import assert_close, expect, expect_tensor
+from autograder.checks import assert_close, expect, expect_parts, expect_tensor
 from autograder.errors import SubmissionError
 from autograder.recognition import expect_layers, expect_variant
 from autograder.rubric import item
@@ -45,13 +45,10 @@ def test_ae_encode_forward(gateway, ae, draw):
     """AE encode gives codes (B, 2); forward returns (decode(z), z, None)"""
     X = torch.rand(32, 784, generator=draw.generator(1))
     z = expect_tensor(ae.encode(X), "Autoencoder('ae').encode(x) for x of shape (32, 784)", (32, 2))
-    out = ae(X)
-    expect(isinstance(out, tuple) and len(out) == 3, "Autoencoder('ae').forward(x)", "a tuple (recon, z, None)",
-           f"{type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
-    recon, z_fwd, none = out
+    recon, z_fwd, none = expect_parts(ae(X), 3, "Autoencoder('ae').forward(x)", "recon, z, None")
     expect(none is None, "third element of forward's result for 'ae'", "None", repr(type(none).__name__))
     assert_close(z_fwd, z, "z returned by forward, against your own encode(x)",
-                 "forward should return the code from self.encode(x).")
+                 "forward should return the code that your encode gives for x.")
     assert_close(recon, ae.decode(z), "recon returned by forward, against your own decode(encode(x))",
                  "recon should be self.decode(z).")
 
@@ -60,7 +57,12 @@ def test_ae_encode_forward(gateway, ae, draw):
 def test_bad_type(gateway):
     """An unknown autoencoder_type raises ValueError"""
     gateway.new("vae.Autoencoder", "ae")  # the valid types must construct first
-    gateway.new("vae.Autoencoder", "vae")
+    try:
+        gateway.new("vae.Autoencoder", "vae")
+    except SubmissionError as err:  # "vae" also needs B.2's logvar head: only a ValueError is A.1's
+        if err.exc_type == "ValueError":
+            raise AssertionError(f"Autoencoder('vae'): expected a model (\"vae\" is a valid type), got ValueError: "
+                                 f"{err.message}. Reject only types other than 'ae' and 'vae'.") from None
     try:
         gateway.new("vae.Autoencoder", "xyz")
     except SubmissionError as err:

@@ -7,6 +7,7 @@ from hypothesis import given
 from autograder import oracles
 from autograder.calibration import KL_MONTE_CARLO
 from autograder.checks import assert_close, expect, expect_tensor, repro_tensor
+from autograder.errors import SubmissionError
 from autograder.rubric import item
 from autograder.strategies import gaussian_params, saturated_bernoulli
 
@@ -38,23 +39,23 @@ def test_reconstruction_loss(gateway, draw):
 
 
 def saturated_inputs(draw):
-    """(p, x) of shape (1, 6) or more: p exactly 0 or 1 where x agrees and where it does not, and inside."""
+    """(p, x), MLP images (B, 784): p exactly 0 or 1 where x agrees and where it does not, and inside (0, 1)."""
     if not draw.held_out:
-        return torch.tensor([[0.0, 1.0, 0.0, 1.0, 0.5, 0.25]]), torch.tensor([[0.0, 1.0, 1.0, 0.0, 1.0, 0.0]])
-    return saturated_bernoulli(draw.generator(0), (3, 20))
+        p, x = torch.full((1, 784), 0.5), torch.zeros(1, 784)
+        p[0, :6], x[0, :6] = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 0.25]), torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0, 0.0])
+        return p, x
+    return saturated_bernoulli(draw.generator(0), (3, 784))
 
 
 @item("B.1b", 3, held_out=1)
 def test_reconstruction_loss_finite(gateway, draw):
-    """reconstruction_loss stays finite when a probability is exactly 0 or 1"""
+    """reconstruction_loss stays finite when a probability is exactly 0 or 1 (its value is B.1a's)"""
     p, x = saturated_inputs(draw)
-    P, X_BINARY, _ = bernoulli_inputs(draw)
-    interior = gateway.call("vae.reconstruction_loss", P, X_BINARY)
-    assert_close(interior, oracles.bernoulli_nll(P, X_BINARY), "reconstruction_loss on ordinary inputs", BCE_HINT)
     got = expect_tensor(gateway.call("vae.reconstruction_loss", p, x), "reconstruction_loss at p in {0, 1}", ())
     expect(bool(torch.isfinite(got)), "reconstruction_loss(p, x) with p exactly 0 and 1", "a finite value",
            f"{float(got)}", "Clamp the logs (as F.binary_cross_entropy does at -100) or clamp p into [eps, 1 - eps].",
-           f"p = {repro_tensor(p)}; x = {repro_tensor(x)}")
+           "p = torch.full((1, 784), 0.5); x = torch.zeros(1, 784); p[0, :6] = torch.tensor([0., 1., 0., 1., .5, "
+           ".25]); x[0, :6] = torch.tensor([0., 1., 1., 0., 1., 0.])" if not draw.held_out else "")
 
 
 @item("B.1c", 4, held_out=1)
@@ -109,6 +110,20 @@ def test_kl_properties(gateway, draw, params):
 LOSSES = ["reconstruction_loss", "kl_divergence"]  # loss_function's callees: the grader's own stand in for them
 
 
+def vae_for_loss(gateway):
+    """An Autoencoder("vae") for loss_function (B.1). Before B.2's logvar head is written, Autoencoder("vae")
+    cannot be built; loss_function needs no layer, so an Autoencoder("ae") whose type the stub's own
+    ``self.autoencoder_type`` line says "vae" stands in, and B.1 does not wait for B.2."""
+    try:
+        return gateway.new("vae.Autoencoder", "vae")
+    except SubmissionError as err:
+        if err.kind != "not_implemented":
+            raise
+    ae = gateway.new("vae.Autoencoder", "ae")
+    return gateway.trusted("autograder.probes:set_attribute", ae, "autoencoder_type", "vae",
+                           label="Autoencoder('vae')")
+
+
 @item("B.1f", 4, held_out=1)
 @pytest.mark.callbacks
 def test_loss_function(gateway, draw):
@@ -116,7 +131,7 @@ def test_loss_function(gateway, draw):
     P, X_BINARY, _ = bernoulli_inputs(draw)
     gen = draw.generator(5)
     mu, logvar = torch.randn(16, 2, generator=gen), torch.randn(16, 2, generator=gen)
-    vae = gateway.new("vae.Autoencoder", "vae")
+    vae = vae_for_loss(gateway)
     got = expect_tensor(gateway.with_stand_ins(vae, "loss_function", LOSSES, P, X_BINARY, mu,
                                         logvar, label="Autoencoder('vae').loss_function"),
                         "Autoencoder('vae').loss_function", ())

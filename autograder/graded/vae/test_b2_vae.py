@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from autograder.calibration import KS_TEST, VAE_SMOKE
-from autograder.checks import assert_close, expect, expect_learns, expect_tensor
+from autograder.checks import assert_close, expect, expect_learns, expect_parts, expect_tensor
 from autograder.recognition import expect_layers
 from autograder.reparameterize_checks import (
     check_reparameterize_distribution,
@@ -49,16 +49,14 @@ def test_reparameterize_noise(gateway, vae, draw):
 def test_forward_samples(gateway, vae, draw):
     """VAE forward decodes a sampled z and returns (recon, mu, logvar) from encode"""
     X = torch.rand(32, 784, generator=draw.generator(21))
-    out = forward(gateway, vae, X, 1)
-    expect(isinstance(out, tuple) and len(out) == 3, "Autoencoder('vae').forward(x)", "(recon, mu, logvar)",
-           type(out).__name__)
-    recon, mu, logvar = out
+    recon, mu, logvar = expect_parts(forward(gateway, vae, X, 1), 3, "Autoencoder('vae').forward(x)",
+                                     "recon, mu, logvar")
     expect_tensor(recon, "recon from forward", (32, 784))
     mu_e, logvar_e = vae.encode(X)
     assert_close(mu, mu_e, "mu returned by forward, against your own encode(x)",
-                 "Return the mu and logvar of self.encode(x).")
+                 "Return the mu and logvar that your encode gives for x.")
     assert_close(logvar, logvar_e, "logvar returned by forward, against your own encode(x)",
-                 "Return the mu and logvar of self.encode(x).")
+                 "Return the mu and logvar that your encode gives for x.")
     at_mean = vae.decode(mu_e)
     gap = float((recon - at_mean).abs().max())
     expect(gap > 1e-5, "recon of forward against decode(mu)", "a reconstruction of a sampled z != mu",
