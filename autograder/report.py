@@ -100,7 +100,7 @@ def render_text(report: Report, width: int = 92) -> str:
                 for para in it.message.splitlines():
                     lines += textwrap.wrap(para, width, initial_indent=" " * 10, subsequent_indent=" " * 10) or [""]
         for item_id, title in _manual(name):
-            lines.append(f"  ---- [manual] {item_id:<6} {title}"[:width])
+            lines += textwrap.wrap(f"  ---- [manual] {item_id:<6} {title}", width, subsequent_indent=" " * 23)
         lines.append("")
     scope = "public items" if report.public_only else "all items"
     bonus = [i for i in report.items if _is_bonus(i.assignment)]

@@ -88,7 +88,7 @@ class Assignment:
 ASSIGNMENTS = (
     Assignment(
         "vae", "MLP autoencoder, then a VAE, on MNIST", points=100,
-        manual=(("B.1", "Written derivation of the ELBO estimator (eq. 4-5 of the handout)"),
+        manual=(("B.1", "Written derivation of the ELBO estimator (B.1's written task in the handout)"),
                 ("C", "Written answers: what the latent grid code does; AE against VAE latent spaces and samples")),
         prepare=_flat, build=lambda m, o: m.Autoencoder(o.get("type", "vae")),
         loss=losses.student_forward_loss, grader_loss=losses.grader_vae_loss,

@@ -135,3 +135,17 @@ def test_names_item():
     assert not names_item("B.1", "B.10a") and not names_item("C", "CVAE.2a") and not names_item("B.1c", "B.1")
     assert names_item("B.1c", "B.1c.h") and names_item("CVAE.1", "CVAE.1a.h") and names_item("B.1c.h", "B.1c.h")
     assert not names_item("B.1c.h", "B.1c") and not names_item("C.a", "C.b.h")
+
+
+def test_the_readme_example_is_the_graders_own_output(tmp_path):
+    """The README's example report is what the grader prints for that submission, line for line ('...' elides)."""
+    from tests import catalogues
+    from tests.variants import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    block = text.split('`python -m autograder vae.py -k "A.1a B.1d"` prints')[1].split("\n\n")[1]
+    shown = [line.strip() for line in block.splitlines() if line.strip() and line.strip() != "..."]
+    bug = next(b for b in catalogues.load("vae").bugs if b.name == "kl_sign")
+    proc = run(bug.write(tmp_path) / "vae.py", "-k", "A.1a B.1d")
+    printed = {line.strip() for line in proc.stdout.splitlines()}
+    assert len(shown) >= 10 and not [line for line in shown if line not in printed], proc.stdout
