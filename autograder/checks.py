@@ -42,6 +42,26 @@ def expect(condition: bool, what: str, expected, got, hint: str = "", repro: str
         fail(what, expected, got, hint, repro)
 
 
+def observed_hint(got, expected, batch: int, elements: int, otherwise: str) -> str:
+    """The hint for a wrong sum, chosen by what was observed: ``got`` as a mean over the ``batch`` (or over all
+    ``elements``) of the ``expected`` sum, or with the opposite sign; else ``otherwise`` (the usual slips)."""
+    got, expected = float(got), float(expected)
+
+    def near(a: float, b: float) -> bool:
+        return abs(a - b) <= 1e-3 * max(1.0, abs(b))
+
+    if abs(expected) > 1e-6:
+        if batch > 1 and near(got, expected / batch):
+            return (f"Your value is the expected sum divided by the batch size ({batch}): a mean over the batch. "
+                    "Sum over the batch too; the trainer divides by the number of examples itself.")
+        if elements > batch and near(got, expected / elements):
+            return (f"Your value is the expected sum divided by the number of elements ({elements}): a mean. "
+                    "Sum over the batch and every dimension.")
+        if near(got, -expected):
+            return "Your value has the opposite sign: this term is never negative and is added to the loss."
+    return otherwise
+
+
 def expect_parts(value, count: int, what: str, names: str, hint: str = "", repro: str = "") -> tuple:
     """``value`` holds ``count`` results (``names``, e.g. "recon, mu, logvar"): a tuple or a list, alike (the
     contract's one rule for several returned tensors, docs/contract.md); returns them as a tuple."""

@@ -28,6 +28,7 @@ class Variant:
     edits: list[tuple[str, str]]
     lose: set[str] = field(default_factory=set)   # items that must lose points (empty: full marks)
     keep: set[str] = field(default_factory=set)   # items that must keep their points: other functions' items
+    says: str = ""                                 # a text some lost item's message must hold (the observed slip)
 
     def source(self) -> str:
         text = (SOLUTIONS / f"{self.assignment}.py").read_text()
@@ -129,6 +130,9 @@ def assert_bug_caught(variant: Variant, folder: Path):
     assert not report.of("harness"), messages(report, "harness")
     from tests.solution_lines import leaked
 
+    if variant.says:
+        assert any(variant.says in i.message for i in report.of(variant.assignment) if not i.passed), \
+            f"{variant.name}: no message says {variant.says!r}\n" + messages(report, variant.assignment)
     hints = leaked(messages(report, variant.assignment))
     assert not hints, f"{variant.name}'s messages hand over solution lines {hints}\n" + messages(report, variant.assignment)
     return report

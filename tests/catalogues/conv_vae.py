@@ -63,6 +63,9 @@ BUGS = [
       {"CONV.3b"}),
     # the VAE's losses, sampling, forward and backward
     v("kl_mean", [(KL, KL.replace("torch.sum", "torch.mean"))], {"CONV.4a"}, FORWARD_ITEMS),
+    # right per example, averaged over the batch: told so, not the "two halves" slip
+    Variant("kl_batch_mean", "conv_vae", [(KL, "return (0.5 * (mu.pow(2) + sigma.pow(2) - 1) - torch.log(sigma))"
+                                              ".sum(1).mean()")], {"CONV.4a", "CONV.4b"}, says="a mean over the batch"),
     v("kl_sigma_as_logvar", [(KL, "return 0.5 * torch.sum(mu.pow(2) + sigma.exp() - 1 - sigma)")],
       {"CONV.4a", "CONV.4b"}, FORWARD_ITEMS),
     v("r_loss_mean", [(R_LOSS, R_LOSS.replace('"sum"', '"mean"'))], {"CONV.4c"}, FORWARD_ITEMS),

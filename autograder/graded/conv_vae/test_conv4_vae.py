@@ -6,7 +6,7 @@ from scipy import stats
 
 from autograder import oracles
 from autograder.calibration import CONV_VAE_SMOKE, KL_MONTE_CARLO, KS_TEST
-from autograder.checks import assert_close, expect, expect_learns, expect_tensor, repro_tensor
+from autograder.checks import assert_close, expect, expect_learns, expect_tensor, observed_hint, repro_tensor
 from autograder.graded.conv_vae.layers import call_text, hint_on_error
 from autograder.reparameterize_checks import ks_mu_sigma, ks_p_min
 from autograder.rubric import item
@@ -42,7 +42,9 @@ def test_kl_closed_form(vae, draw, params):
     repro = f"mu = {repro_tensor(mu)}; sigma = {repro_tensor(sigma)}"
     got = expect_tensor(vae.kl_loss(mu, sigma), "kl_loss(mu, sigma)", (),
                         "The KL is a 0-d tensor: the sum over batch and latent dims.", repro)
-    assert_close(got, oracles.gaussian_kl_from_sigma(mu, sigma), "kl_loss(mu, sigma)", KL_HINT, repro)
+    expected = oracles.gaussian_kl_from_sigma(mu, sigma)
+    assert_close(got, expected, "kl_loss(mu, sigma)", observed_hint(got, expected, mu.shape[0], mu.numel(), KL_HINT),
+                 repro)
 
 
 @item("CONV.4b", 3, held_out=1)
@@ -61,7 +63,8 @@ def test_kl_monte_carlo(vae, draw):
     z = abs(got - float(mean)) / float(stderr)
     expect(z < cfg["z_max"], f"kl_loss against a Monte Carlo estimate with {cfg['samples']:,} samples",
            f"{float(mean):.4f} +- {cfg['z_max']} x {float(stderr):.4f}", f"{got:.4f} ({z:.1f} standard errors away)",
-           KL_HINT, f"mu = {repro_tensor(mu)}; sigma = {repro_tensor(sigma)}")
+           observed_hint(got, oracles.gaussian_kl_from_sigma(mu, sigma), mu.shape[0], mu.numel(), KL_HINT), f"mu = {repro_tensor(mu)}; sigma = "
+           f"{repro_tensor(sigma)}")
 
 
 @item("CONV.4c", 5, held_out=2)
