@@ -28,6 +28,23 @@ def _summary(t) -> str:
     return f"tensor of shape {tuple(t.shape)}, {t.dtype}"
 
 
+def _difference(actual: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float) -> str:
+    """What differs between two tensors of one shape: how many values, the first few with their index, and the
+    largest difference (the values, not the shape and dtype they share)."""
+    a, e = actual.detach().double().flatten(), expected.detach().double().flatten()
+    bad = ~torch.isclose(a, e, rtol=rtol, atol=atol)
+    first = bad.nonzero().flatten()[:3].tolist()
+
+    def index(i: int) -> str:
+        return ", ".join(str(int(k)) for k in torch.unravel_index(torch.tensor(i), tuple(expected.shape))) \
+            if expected.dim() > 1 else str(i)
+
+    shown = "; ".join(f"at [{index(i)}] expected {e[i]:.6g}, got {a[i]:.6g}" for i in first)
+    largest = float((a - e).abs()[bad].nan_to_num(float("inf")).max()) if bad.any() else 0.0
+    return (f"{int(bad.sum())} of {e.numel()} values differ (shape {tuple(expected.shape)}): {shown}; largest "
+            f"difference {largest:.3g}")
+
+
 def fail(what: str, expected, got, hint: str = "", repro: str = "") -> None:
     parts = [f"{what}: expected {expected}, got {got}."]
     if hint:
@@ -93,10 +110,12 @@ def assert_close(actual, expected: torch.Tensor, what: str, hint: str = "", repr
     rtol, atol = TOLERANCES[precision]
 
     def msg(stats: str) -> str:
-        head = f"{what}: expected {_summary(expected)}, got {_summary(actual.to(expected.dtype))}."
-        detail = "" if actual.numel() == 1 else " " + " ".join(stats.split("\n")[1:4])
+        if actual.numel() == 1:
+            head = f"{what}: expected {_summary(expected)}, got {_summary(actual)}."
+        else:
+            head = f"{what}: {_difference(actual, expected, rtol, atol)}."
         tail = (f" {hint}" if hint else "") + (f" Reproduce: {repro}" if repro else "")
-        return head + detail + tail
+        return head + tail
 
     torch.testing.assert_close(actual.to(expected.dtype), expected, rtol=rtol, atol=atol,
                                check_dtype=False, msg=msg)

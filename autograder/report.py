@@ -110,7 +110,22 @@ def render_text(report: Report, width: int = 92) -> str:
         total += (f", bonus {_fmt(sum(i.earned for i in bonus))} / {_fmt(sum(i.points for i in bonus))}"
                   f" (score {_fmt(report.score)})")
     lines.append(total)
+    shown = shown_now(report)
+    if shown is not None:  # the same words and numbers as results.json's first line (to_gradescope)
+        lines += textwrap.wrap(f"Score on the items shown now: {_fmt(shown[0])} / {_fmt(shown[1])}; the held-out "
+                               "items (.h) count in the total above and appear on Gradescope when grades are "
+                               "published.", width)
     return "\n".join(lines)
+
+
+def shown_now(report: Report) -> tuple[float, float] | None:
+    """(earned, possible) on the visible items outside the bonus, when some items are not visible (held-out
+    twins, hidden items); None when every item is visible."""
+    main = [i for i in report.items if not _is_bonus(i.assignment) and i.assignment != "harness"]
+    shown = [i for i in main if i.visibility == "visible"]
+    if len(shown) == len(main):
+        return None
+    return sum(i.earned for i in shown), sum(i.points for i in shown)
 
 
 def to_gradescope(report: Report) -> dict:
@@ -132,11 +147,11 @@ def to_gradescope(report: Report) -> dict:
             tests.append({"name": f"{name}.py {item_id}: {title} (graded by course staff)",
                           "output": "Graded by course staff, not by the autograder: its points are not in this score.",
                           "tags": [name, item_id, "manual"], "visibility": "visible"})
-    shown = [i for i in report.items if i.visibility == "visible" and not _is_bonus(i.assignment)]
-    if len(shown) < len([i for i in report.items if not _is_bonus(i.assignment)]):
+    shown = shown_now(report)
+    if shown is not None:
         # hidden items' points stay out of the line students read before grades are published
-        line = (f"Score on the items shown now: {_fmt(sum(i.earned for i in shown))} / "
-                f"{_fmt(sum(i.points for i in shown))}; held-out items appear when grades are published.")
+        line = (f"Score on the items shown now: {_fmt(shown[0])} / {_fmt(shown[1])}; held-out items appear when "
+                "grades are published.")
     else:
         line = f"{'Public items only. ' if report.public_only else ''}Score {_fmt(report.score)} / {_fmt(report.possible)}."
     out = {"score": report.score, "tests": tests, "execution_time": int(round(report.seconds)),

@@ -58,8 +58,10 @@ def _garbage(out):
         return out + int(torch.randint(1, 5, (1,), generator=_GARBAGE))
     if isinstance(out, float):
         return out * 1.5 + float(torch.rand(1, generator=_GARBAGE)) + 0.1
-    if isinstance(out, torch.Tensor) and out.is_floating_point():
-        return torch.rand(out.shape, generator=_GARBAGE, dtype=out.dtype) * 3 + 1
+    if isinstance(out, torch.Tensor) and out.is_floating_point():  # wrong on every property, finiteness too
+        bad = torch.rand(out.shape, generator=_GARBAGE, dtype=out.dtype) * 3 + 1
+        bad.view(-1)[:1] = float("nan")
+        return bad
     if isinstance(out, torch.Tensor):
         return torch.randint(0, 3, out.shape, generator=_GARBAGE, dtype=out.dtype)
     if isinstance(out, (tuple, list)):

@@ -180,3 +180,16 @@ def test_as_float_accepts_numbers_and_one_element_tensors_only():
         pca_oracle.as_float(torch.ones(3), "v")
     with pytest.raises(AssertionError):
         pca_oracle.as_float(True, "v")
+
+
+def test_a_mismatch_shows_the_values_that_differ():
+    """Same shape and dtype: the message gives the differing values and where, not the shape twice."""
+    import torch
+
+    from autograder.checks import assert_close
+
+    with pytest.raises(AssertionError) as err:
+        assert_close(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.5], [3.0, 5.0]]), "f(x)", "Look.")
+    text = str(err.value)
+    assert "2 of 4 values differ" in text and "at [0, 1] expected 2.5, got 2" in text and "largest difference 1" in text
+    assert text.endswith("Look.") and "torch.float" not in text
