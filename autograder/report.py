@@ -102,6 +102,7 @@ def render_text(report: Report, width: int = 92) -> str:
         for item_id, title in _manual(name):
             lines += textwrap.wrap(f"  ---- [manual] {item_id:<6} {title}", width, subsequent_indent=" " * 23)
         lines.append("")
+    lines += _printed(report)
     scope = "public items" if report.public_only else "all items"
     bonus = [i for i in report.items if _is_bonus(i.assignment)]
     main_score = sum(i.earned for i in report.items if not _is_bonus(i.assignment))
@@ -126,6 +127,22 @@ def shown_now(report: Report) -> tuple[float, float] | None:
     if len(shown) == len(main):
         return None
     return sum(i.earned for i in shown), sum(i.points for i in shown)
+
+
+PRINTED_LINES = 20  # the last lines of what the submitted code printed that the text report shows
+
+
+def _printed(report: Report) -> list[str]:
+    """What the submitted code printed, its last ``PRINTED_LINES`` lines, or why it is not shown."""
+    if not report.output.strip():
+        return []
+    if any(i.visibility != "visible" for i in report.items):
+        return ["What your code printed is not shown: held-out items ran, and what it printed then could show "
+                "their inputs (course staff see it).", ""]
+    printed = report.output.rstrip("\n").splitlines()
+    head = f"What your code printed (the last {PRINTED_LINES} of {len(printed)} lines):" \
+        if len(printed) > PRINTED_LINES else "What your code printed:"
+    return [head] + ["  | " + line[:200] for line in printed[-PRINTED_LINES:]] + [""]
 
 
 def to_gradescope(report: Report) -> dict:
