@@ -20,6 +20,9 @@ LAST = "            nn.ConvTranspose2d(32, 3, 4, 2, 1), nn.Sigmoid(),  # (B, 3, 
 DECODER_END = "        )\n        # <<< END OF YOUR CODE (FACES.2)\n\n    def encode"
 
 BUGS = [
+    # squeezes a batch of one away: right for every B > 1, so only the batch-of-one probe sees it
+    Variant("encode_squeezes_the_batch", "faces", [("        h = self.encoder(x)\n", "        h = self.encoder(x).squeeze()\n")],
+            {"FACES.2a"}, says="A batch of one keeps its batch dimension"),
     Variant("subset_with_replacement", "faces",
             [(PERM, "    indices = torch.randint(0, len(dataset), (n,), generator=generator)\n")], {"FACES.1a"}),
     Variant("subset_ignores_seed", "faces", [(PERM, PERM.replace(", generator=generator", ""))], {"FACES.1b"}),

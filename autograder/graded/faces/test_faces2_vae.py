@@ -38,7 +38,7 @@ def code_sizes(draw) -> tuple:
 
 @item("FACES.2a", 3, held_out=1)
 def test_encode_decode_shapes(gateway, draw):
-    """encode gives unconstrained (mu, logvar), each (B, n_dims_code); decode gives (B, 3, 64, 64) in [0, 1]"""
+    """encode gives unconstrained (mu, logvar), each (B, n_dims_code), also for B = 1; decode gives (B, 3, 64, 64) in [0, 1]"""
     X = batch(draw)[0]
     # "some negative values" holds on any input: a fresh Linear head's n_dims_code (>= 32) outputs take either sign,
     # all >= 0 with probability about 2^-32
@@ -63,6 +63,21 @@ def test_encode_decode_shapes(gateway, draw):
                "every value in [0, 1]", f"values in [{lo:.3g}, {hi:.3g}]",
                "End the decoder with a Sigmoid so outputs are Bernoulli means.",
                f"FaceVAE({code}).decode(20 * torch.randn(4, {code}))")
+        one_image_keeps_its_batch_dimension(gateway, model, label, X[:1], code)
+
+
+def one_image_keeps_its_batch_dimension(gateway, model, label: str, x, code: int) -> None:
+    """encode and decode of a batch of one (in eval mode, where batch norm takes one image) keep the batch
+    dimension: (1, code) and (1, 3, 64, 64), as the contract says for every B >= 1."""
+    gateway.trusted("autograder.probes:set_training", model, False, label=label)
+    try:
+        hint = "A batch of one keeps its batch dimension: flatten with start_dim=1 and never squeeze() the batch away."
+        mu, _ = expect_parts(model.encode(x), 2, f"{label}.encode(x) for x of shape (1, 3, 64, 64)", "mu, logvar")
+        expect_tensor(mu, f"mu from {label}.encode(x), x of shape (1, 3, 64, 64)", (1, code), hint)
+        expect_tensor(model.decode(torch.zeros(1, code)), f"{label}.decode(z) for z of shape (1, {code})",
+                      (1, 3, 64, 64), hint)
+    finally:
+        gateway.trusted("autograder.probes:set_training", model, True, label=label)
 
 
 @item("FACES.2b", 3, held_out=1)
