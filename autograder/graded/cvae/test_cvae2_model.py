@@ -65,6 +65,9 @@ def test_encoder_structure(recognised, model, draw):
     out = expect_parts(model.encode(X, Y), 2, "CVAE().encode(x, y)", "mu, logvar", repro=ENC + "; model.encode(x, y)")
     mu = expect_tensor(out[0], "mu from encode(x, y)", (32, CODE), repro=ENC)
     logvar = expect_tensor(out[1], "logvar from encode(x, y)", (32, CODE), repro=ENC)
+    one = expect_parts(model.encode(X[:1], Y[:1]), 2, "CVAE().encode(x, y) for a batch of one", "mu, logvar")
+    expect_tensor(one[0], "mu from encode(x, y) for x of shape (1, 784)", (1, CODE),
+                  "A batch of one keeps its batch dimension: never squeeze() it away.")
     expect(not torch.allclose(mu, logvar), "mu and logvar from encode", "two different heads",
            "the same values twice", "logvar needs its own Linear layer (or its own half of a joint head).", ENC)
     variant = variant_of(recognised, "encode", "CVAE().encode(x, y)", "Linear -> ReLU -> two Linear heads.")

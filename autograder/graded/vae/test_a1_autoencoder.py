@@ -42,9 +42,11 @@ def test_decoder_range(gateway, ae, draw):
 
 @item("A.1d", 4, held_out=1)
 def test_ae_encode_forward(gateway, ae, draw):
-    """AE encode gives codes (B, 2); forward returns (decode(z), z, None)"""
+    """AE encode gives codes (B, 2), also for B = 1; forward returns (decode(z), z, None)"""
     X = torch.rand(32, 784, generator=draw.generator(1))
     z = expect_tensor(ae.encode(X), "Autoencoder('ae').encode(x) for x of shape (32, 784)", (32, 2))
+    expect_tensor(ae.encode(X[:1]), "Autoencoder('ae').encode(x) for x of shape (1, 784)", (1, 2),
+                  "A batch of one keeps its batch dimension: never squeeze() it away.")
     recon, z_fwd, none = expect_parts(ae(X), 3, "Autoencoder('ae').forward(x)", "recon, z, None")
     expect(none is None, "third element of forward's result for 'ae'", "None", repr(type(none).__name__))
     assert_close(z_fwd, z, "z returned by forward, against your own encode(x)",
