@@ -87,6 +87,8 @@ def render_text(report: Report, width: int = 92) -> str:
         lines += [f"AUTOGRADER FAILED: {it.title}", textwrap.indent(it.message, "  "), ""]
     if report.flags:
         lines += textwrap.wrap(FLAGGED + "; ".join(report.flags), width, subsequent_indent="      ") + [""]
+    column = max([6] + [len(i.item_id) for i in report.items])  # ids line up, the longest included
+    indent = " " * (16 + column)
     for name in [a for a in registry.names() if a in report.assignments]:
         items = report.of(name)
         earned, possible = sum(i.earned for i in items), sum(i.points for i in items)
@@ -94,13 +96,13 @@ def render_text(report: Report, width: int = 92) -> str:
         lines.append(f"{name}.py{bonus}".ljust(width - 12) + f"{_fmt(earned):>5} / {_fmt(possible)}")
         for it in items:
             mark = "PASS" if it.passed else "FAIL"
-            head = f"  {mark} [{_fmt(it.earned):>2}/{_fmt(it.points):>2}] {it.item_id:<6} {it.title}"
-            lines += textwrap.wrap(head, width, subsequent_indent=" " * 23)
+            head = f"  {mark} [{_fmt(it.earned):>2}/{_fmt(it.points):>2}] {it.item_id:<{column}} {it.title}"
+            lines += textwrap.wrap(head, width, subsequent_indent=indent)
             if it.message and not it.passed:
                 for para in it.message.splitlines():
                     lines += textwrap.wrap(para, width, initial_indent=" " * 10, subsequent_indent=" " * 10) or [""]
         for item_id, title in _manual(name):
-            lines += textwrap.wrap(f"  ---- [manual] {item_id:<6} {title}", width, subsequent_indent=" " * 23)
+            lines += textwrap.wrap(f"  ---- [manual] {item_id:<{column}} {title}", width, subsequent_indent=indent)
         lines.append("")
     lines += _printed(report)
     scope = "public items" if report.public_only else "all items"
