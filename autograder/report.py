@@ -7,7 +7,7 @@ results.json of a grading that could not run at all."""
 from __future__ import annotations
 
 import textwrap
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from course import registry
 
@@ -51,10 +51,6 @@ class Report:
 
     def of(self, assignment: str) -> list[ItemResult]:
         return [i for i in self.items if i.assignment == assignment]
-
-    def to_dict(self) -> dict:
-        return {"score": self.score, "possible": self.possible, "isolation": self.isolation, "notes": self.notes,
-                "flags": self.flags, "items": [asdict(i) for i in self.items]}
 
 
 FLAGGED = "Flagged for course staff (refused, no point earned): "

@@ -1,4 +1,4 @@
-"""The contract's architectures (ASSIGNMENTS.md), as ``architecture.Spec`` for the parent to rebuild.
+"""The contract's architectures (docs/contract.md), as ``architecture.Spec`` for the parent to rebuild.
 
 Each builder takes the constructor's sizes and returns the layers the contract
 fixes plus a ``forward`` per method (float64 for the MLPs; float32 for the

@@ -19,11 +19,6 @@ def gaussian_params(draw, max_batch: int = 6, max_dim: int = 5, mu_bound: float 
             torch.tensor(logvar, dtype=torch.float32).reshape(b, d))
 
 
-@st.composite
-def seeds(draw):
-    return draw(st.integers(0, 2**31 - 1))
-
-
 def saturated_bernoulli(gen: torch.Generator, shape: tuple, ends: float = 0.5):
     """(p, x) of ``shape`` for a held-out run of a "finite at p = 0 or 1" check: x binary, p uniform in (0, 1)
     with a share ``ends`` set exactly to 0 or 1; the first four values cover every case, (p, x) = (0, 0),

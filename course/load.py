@@ -9,10 +9,6 @@ REPO = Path(__file__).resolve().parent.parent
 SHORTCUTS = {"assignment": REPO / "assignment", "solutions": REPO / "solutions"}
 
 
-class NotImplementedYet(Exception):
-    """A student file still raises NotImplementedError; str() is one sentence for the user."""
-
-
 def source_folder(source: str | Path | None = None) -> Path:
     """``"assignment"`` (default), ``"solutions"`` or a folder path."""
     if source is None:

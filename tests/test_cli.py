@@ -1,4 +1,4 @@
-"""The grading interface of ASSIGNMENTS.md: inputs, results.json, exit status."""
+"""The grading interface of docs/contract.md: inputs, results.json, exit status."""
 import json
 import subprocess
 import sys
