@@ -96,8 +96,10 @@ def expect_tensor(value, what: str, shape=None, hint: str = "", repro: str = "")
         fail(what, "a torch.Tensor" + (f" of shape {tuple(shape)}" if shape is not None else ""),
              f"{type(value).__name__}", hint or "Return a tensor, as the docstring says.", repro)
     if shape is not None and tuple(value.shape) != tuple(shape):
-        fail(what, f"shape {tuple(shape)}", f"shape {tuple(value.shape)}",
-             hint or "Check the reduction (a loss is a 0-d sum) and the layer widths.", repro)
+        default = ("A loss is one 0-d tensor: sum over the batch and every dimension." if tuple(shape) == () else
+                   "Check the layer widths, and keep the batch dimension first." if value.dim() > 0 else
+                   "A 0-d value came back: return the whole tensor, not a reduction of it.")
+        fail(what, f"shape {tuple(shape)}", f"shape {tuple(value.shape)}", hint or default, repro)
     return value
 
 
