@@ -6,7 +6,8 @@ from scipy import stats
 
 from autograder import oracles
 from autograder.calibration import CONV_VAE_SMOKE, KL_MONTE_CARLO, KS_TEST
-from autograder.checks import assert_close, expect, expect_learns, expect_tensor, observed_hint, repro_tensor
+from autograder.checks import (assert_close, expect, expect_learns, expect_scaled_bce, expect_tensor, observed_hint,
+                               repro_tensor)
 from autograder.graded.conv_vae.layers import call_text, hint_on_error
 from autograder.reparameterize_checks import ks_mu_sigma, ks_p_min
 from autograder.rubric import item
@@ -92,6 +93,8 @@ def saturated_inputs(draw):
 @item("CONV.4d", 3, held_out=1)
 def test_r_loss_finite(vae, draw):
     """r_loss stays finite when an output pixel is exactly 0 or 1 (its value is CONV.4c's)"""
+    X_HAT, X_BINARY, _ = bernoulli_inputs(draw)
+    expect_scaled_bce(vae.r_loss, X_HAT, X_BINARY, "r_loss", "CONV.4c")
     x_hat, x = saturated_inputs(draw)
     got = expect_tensor(vae.r_loss(x_hat, x), "r_loss at x_hat in {0, 1}", ())
     expect(bool(torch.isfinite(got)), "r_loss(x_hat, x) with x_hat exactly 0 and 1", "a finite value",

@@ -3,7 +3,7 @@ import torch
 from hypothesis import given
 
 from autograder import oracles
-from autograder.checks import assert_close, expect, expect_tensor, repro_tensor
+from autograder.checks import assert_close, expect, expect_scaled_bce, expect_tensor, repro_tensor
 from autograder.rubric import item
 from autograder.strategies import gaussian_params, saturated_bernoulli
 
@@ -82,6 +82,9 @@ def test_loss_is_summed(gateway, model, draw):
 @item("CVAE.3d", 4, held_out=1)
 def test_loss_finite(gateway, model, draw):
     """loss_function stays finite when a probability is exactly 0 or 1 (its value is the other items')"""
+    P, X, _, _ = loss_inputs(draw)
+    expect_scaled_bce(lambda a, b: model.loss_function(a, b, torch.zeros(a.shape[0], 40), torch.zeros(a.shape[0], 40)),
+                      P, X, "loss_function(p, x, 0, 0)", "CVAE.3a")
     p, x = saturated_inputs(draw)
     zeros = torch.zeros(2, 40)  # the KL term of zero codes is 0 whatever the batch
     got = loss(model, p, x, zeros, zeros, "loss_function with p in {0, 1}")

@@ -6,7 +6,7 @@ from hypothesis import given
 
 from autograder import oracles
 from autograder.calibration import KL_MONTE_CARLO
-from autograder.checks import assert_close, expect, expect_tensor, observed_hint, repro_tensor
+from autograder.checks import assert_close, expect, expect_scaled_bce, expect_tensor, observed_hint, repro_tensor
 from autograder.errors import SubmissionError
 from autograder.rubric import item
 from autograder.strategies import gaussian_params, saturated_bernoulli
@@ -50,6 +50,9 @@ def saturated_inputs(draw):
 @item("B.1b", 3, held_out=1)
 def test_reconstruction_loss_finite(gateway, draw):
     """reconstruction_loss stays finite when a probability is exactly 0 or 1 (its value is B.1a's)"""
+    P, X_BINARY, _ = bernoulli_inputs(draw)
+    expect_scaled_bce(lambda a, b: gateway.call("vae.reconstruction_loss", a, b), P, X_BINARY, "reconstruction_loss",
+                      "B.1a")
     p, x = saturated_inputs(draw)
     got = expect_tensor(gateway.call("vae.reconstruction_loss", p, x), "reconstruction_loss at p in {0, 1}", ())
     expect(bool(torch.isfinite(got)), "reconstruction_loss(p, x) with p exactly 0 and 1", "a finite value",
