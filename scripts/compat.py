@@ -173,6 +173,7 @@ def write_doc(rows: list[dict]) -> None:
         "each assignment's catalogue (each must lose an item it targets). A pin left out is what pip resolved\n"
         "beside the others. The floors in `pyproject.toml` are the oldest versions of these cells.\n\n"
         f"{table(rows)}\n"
+        f"Grader: commit {', '.join(sorted({r.get('commit', 'unknown') for r in rows}))}.\n\n"
         f"Cells:\n\n{cells}\n"
         "torch 2.3 and older were built for numpy 1: beside numpy 2 they cannot convert tensors to numpy\n"
         "(\"Numpy is not available\"), which is why the floor is torch 2.4 (built for numpy 2, and working with\n"
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         wheel = build_wheel(Path(tmp))
         for cell in chosen:
             print(f"compat: {cell.name} ...", file=sys.stderr, flush=True)
-            rows.append({**check_cell(cell, args.venvs, wheel), "grader": version})
+            rows.append({**check_cell(cell, args.venvs, wheel), "grader": version, "commit": commit()})
             kept[cell.name] = rows[-1]
             store.write_text(json.dumps(kept, indent=1))
             print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
@@ -210,6 +211,13 @@ def main(argv: list[str] | None = None) -> int:
         write_doc([kept[c.name] for c in CELLS])
         print(f"compat: wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
     return 0 if ok else 1
+
+
+def commit() -> str:
+    """The checkout's commit, with "+changes" when its tracked files differ from it."""
+    head = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).stdout.strip() or "unknown"
+    dirty = run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]).stdout.strip()
+    return head + ("+changes" if dirty else "")
 
 
 def grader_version() -> str:
