@@ -175,9 +175,10 @@ def write_doc(rows: list[dict]) -> None:
         f"{table(rows)}\n"
         f"Grader: commit {', '.join(sorted({r.get('commit', 'unknown') for r in rows}))}.\n\n"
         f"Cells:\n\n{cells}\n"
-        "torch 2.3 and older were built for numpy 1: beside numpy 2 they cannot convert tensors to numpy\n"
-        "(\"Numpy is not available\"), which is why the floor is torch 2.4 (built for numpy 2, and working with\n"
-        "numpy 1.26). An environment like that is refused before grading (`autograder/environment.py`).\n")
+        "torch 2.2 and older were built for numpy 1: beside numpy 2 (which pip picks today) they cannot convert\n"
+        "tensors to numpy (\"Numpy is not available\"). The floor is torch 2.4, the oldest graded here; a grader\n"
+        "installed beside an older torch, or a torch that cannot reach numpy, is refused before any item runs\n"
+        "(`autograder/environment.py`: exit status 3, the reason and its fix for course staff).\n")
 
 
 def main(argv: list[str] | None = None) -> int:
