@@ -1,5 +1,6 @@
 """The isolation plan: which walls a machine gives, what --isolation does without them, and the
 bubblewrap view of the file system."""
+import json
 import os
 import time
 from pathlib import Path
@@ -23,8 +24,13 @@ def test_kernel_mode_refuses_without_the_kernel_layers(no_kernel_layers, capsys,
     with pytest.raises(isolation.IsolationUnavailable, match="Landlock"):
         isolation.plan("kernel")
     (tmp_path / "vae.py").write_text("")
-    assert cli_main([str(tmp_path), "--isolation", "kernel"]) == 2
+    results = tmp_path / "results.json"
+    # a machine that cannot put up the walls asked for is the grading environment's problem: exit 3, and
+    # results.json says so without a score (autograder/environment.py)
+    assert cli_main([str(tmp_path), "--isolation", "kernel", "--json", str(results)]) == 3
     assert "lacks Landlock" in capsys.readouterr().err
+    data = json.loads(results.read_text())
+    assert "score" not in data and "lacks Landlock" in data["extra_data"]["environment_error"]
 
 
 def test_auto_falls_back_with_a_warning(no_kernel_layers):
