@@ -12,10 +12,9 @@ from __future__ import annotations
 import functools
 import re
 
-from tests.variants import ROOT, SOLUTIONS, STUBS
+from tests.variants import ROOT, SOLUTIONS, STUBS, split_blocks
 
 MIN_CHARS = 14
-START, END = ">>> START OF YOUR CODE", "<<< END OF YOUR CODE"
 
 
 KEEP = {"torch", "F", "nn", "self", "math", "np", "True", "False", "None", "and", "or", "not", "in", "for", "if",
@@ -35,16 +34,10 @@ def normalise(text: str) -> str:
 @functools.cache
 def fragments(name: str) -> frozenset[str]:
     """The normalised solution fragments of ``name``.py."""
-    found, inside = set(), False
-    for raw in (SOLUTIONS / f"{name}.py").read_text().splitlines():
-        if START in raw:
-            inside = True
-            continue
-        if END in raw:
-            inside = False
-            continue
+    found = set()
+    for raw in (line for _, block in split_blocks((SOLUTIONS / f"{name}.py").read_text())[1] for line in block):
         line = raw.split("#", 1)[0].strip()
-        if not inside or not line:
+        if not line:
             continue
         parts = [line]
         if line.startswith("return "):

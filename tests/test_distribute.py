@@ -12,8 +12,7 @@ from autograder.distribute import gradescope, release
 from autograder.hidden import SEED_FILE
 from autograder.rubric import declared_items, hidden_files
 from tests.test_cli import validate_gradescope
-from tests.test_stubs import split_blocks
-from tests.variants import ROOT, SOLUTIONS, STUBS
+from tests.variants import ROOT, SOLUTIONS, STUBS, split_blocks
 
 
 def solution_bodies() -> list[str]:

@@ -1,37 +1,10 @@
 """Stubs and references agree outside the TODO blocks; every block has the fixed shape."""
-import re
-
 import pytest
 
 from course.registry import names
-from tests.variants import SOLUTIONS, STUBS
+from tests.variants import SOLUTIONS, STUBS, split_blocks
 
 ASSIGNMENTS = names()
-
-START = re.compile(r"^(\s*)# >>> START OF YOUR CODE \((?P<id>[^)]+)\)\s*$")
-END = re.compile(r"^\s*# <<< END OF YOUR CODE \((?P<id>[^)]+)\)\s*$")
-
-
-def split_blocks(text: str):
-    """(outside lines, [(block id, inside lines)]) of a student file."""
-    outside, blocks, current = [], [], None
-    for line in text.splitlines():
-        if current is None:
-            outside.append(line)
-            m = START.match(line)
-            if m:
-                current = (m["id"], [])
-        else:
-            m = END.match(line)
-            if m:
-                assert m["id"] == current[0], f"block {current[0]} closed as {m['id']}"
-                blocks.append(current)
-                outside.append(line)
-                current = None
-            else:
-                current[1].append(line)
-    assert current is None, f"block {current[0]} is never closed"
-    return outside, blocks
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)

@@ -144,28 +144,53 @@ def assert_full_marks(variant: Variant, folder: Path, points: float = 100) -> No
     assert report.score == points, messages(report, variant.assignment)
 
 
-MARKER = re.compile(r">>> START OF YOUR CODE \(([A-Z]+\.\d+)\)")
+START = re.compile(r"^(\s*)# >>> START OF YOUR CODE \((?P<id>[^)]+)\)\s*$")
+END = re.compile(r"^\s*# <<< END OF YOUR CODE \((?P<id>[^)]+)\)\s*$")
+
+
+def split_blocks(text: str):
+    """(outside lines, [(block id, inside lines)]) of a student file."""
+    outside, blocks, current = [], [], None
+    for line in text.splitlines():
+        if current is None:
+            outside.append(line)
+            m = START.match(line)
+            if m:
+                current = (m["id"], [])
+        else:
+            m = END.match(line)
+            if m:
+                assert m["id"] == current[0], f"block {current[0]} closed as {m['id']}"
+                blocks.append(current)
+                outside.append(line)
+                current = None
+            else:
+                current[1].append(line)
+    assert current is None, f"block {current[0]} is never closed"
+    return outside, blocks
+
+
+def part_key(part: str) -> tuple[str, int]:
+    """Handout order of a part id: "A.1" < "B.1" < "B.2", "CONV.2" < "CONV.10"."""
+    prefix, number = part.split(".")
+    return prefix, int(number)
 
 
 def filled_through(assignment: str, parts: set[str]) -> str:
     """The stub of ``assignment`` with the TODO blocks of ``parts`` (e.g. {"A.1"}) filled in from the reference,
-    block by block in file order, and every other block left as the stub has it (a student part-way through)."""
-    def blocks(text: str) -> list[tuple[str, int, int]]:
-        out = []
-        for match in MARKER.finditer(text):
-            end = text.index("<<< END OF YOUR CODE", match.end())
-            out.append((match.group(1), text.index("\n", match.end()) + 1, text.rindex("\n", 0, end) + 1))
-        return out
-
-    stub, ref = (STUBS / f"{assignment}.py").read_text(), (SOLUTIONS / f"{assignment}.py").read_text()
-    stub_blocks, ref_blocks = blocks(stub), blocks(ref)
-    assert [b[0] for b in stub_blocks] == [b[0] for b in ref_blocks], f"{assignment}: stub and reference blocks differ"
-    for (part, start, end), (_, r_start, r_end) in reversed(list(zip(stub_blocks, ref_blocks))):
-        if part in parts:
-            stub = stub[:start] + ref[r_start:r_end] + stub[end:]
-    return stub
+    and every other block left as the stub has it (a student part-way through). Outside the blocks stub and
+    reference agree (``tests/test_stubs.py``)."""
+    outside, stub_blocks = split_blocks((STUBS / f"{assignment}.py").read_text())
+    _, ref_blocks = split_blocks((SOLUTIONS / f"{assignment}.py").read_text())
+    chosen = iter(ref if part in parts else stub for (part, stub), (_, ref) in zip(stub_blocks, ref_blocks))
+    lines = []
+    for line in outside:
+        lines.append(line)
+        if START.match(line):
+            lines += next(chosen)
+    return "\n".join(lines) + "\n"
 
 
 def handout_parts(assignment: str) -> list[str]:
-    """The TODO parts of ``assignment`` in the handout's order (the order of their first block in the stub)."""
-    return list(dict.fromkeys(MARKER.findall((STUBS / f"{assignment}.py").read_text())))
+    """The TODO parts of ``assignment`` in the handout's order (``part_key``)."""
+    return sorted({part for part, _ in split_blocks((STUBS / f"{assignment}.py").read_text())[1]}, key=part_key)
