@@ -19,6 +19,20 @@ def gaussian_params(draw, max_batch: int = 6, max_dim: int = 5, mu_bound: float 
             torch.tensor(logvar, dtype=torch.float32).reshape(b, d))
 
 
+SATURATED_P, SATURATED_X = [0.0, 1.0, 0.0, 1.0, 0.5, 0.25], [0.0, 1.0, 1.0, 0.0, 1.0, 0.0]
+
+
+def saturated_published(shape: tuple, p_name: str = "p") -> tuple[torch.Tensor, torch.Tensor, str]:
+    """(p, x, how to build them) of ``shape`` for a public run of a "finite at p = 0 or 1" check: p 0.5 and x 0
+    everywhere but the first six values, where p is exactly 0 or 1 where x agrees and where it does not, and
+    inside (0, 1)."""
+    p, x = torch.full(shape, 0.5), torch.zeros(shape)
+    p.view(-1)[:6], x.view(-1)[:6] = torch.tensor(SATURATED_P), torch.tensor(SATURATED_X)
+    repro = (f"{p_name} = torch.full({shape}, 0.5); x = torch.zeros({shape}); "
+             f"{p_name}.view(-1)[:6] = torch.tensor({SATURATED_P}); x.view(-1)[:6] = torch.tensor({SATURATED_X})")
+    return p, x, repro
+
+
 def saturated_bernoulli(gen: torch.Generator, shape: tuple, ends: float = 0.5):
     """(p, x) of ``shape`` for a held-out run of a "finite at p = 0 or 1" check: x binary, p uniform in (0, 1)
     with a share ``ends`` set exactly to 0 or 1; the first four values cover every case, (p, x) = (0, 0),

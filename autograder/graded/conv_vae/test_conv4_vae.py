@@ -11,7 +11,7 @@ from autograder.checks import (assert_close, expect, expect_learns, expect_scale
 from autograder.graded.conv_vae.layers import call_text, hint_on_error
 from autograder.reparameterize_checks import ks_mu_sigma, ks_p_min
 from autograder.rubric import item
-from autograder.strategies import gaussian_params, saturated_bernoulli
+from autograder.strategies import gaussian_params, saturated_bernoulli, saturated_published
 
 BCE_HINT = ("r_loss(x_hat, x) is -sum[x log x_hat + (1 - x) log(1 - x_hat)]: the log is of the OUTPUT x_hat "
             "(first argument), never of the target x; summed (not averaged) over batch and pixels.")
@@ -80,14 +80,11 @@ def test_r_loss(vae, draw):
 
 
 def saturated_inputs(draw):
-    """(x_hat, x), images (B, 1, 28, 28) as VAE() outputs them: x_hat exactly 0 or 1 where x agrees and where it
-    does not, and inside (0, 1)."""
+    """(x_hat, x, how to build them), images (B, 1, 28, 28) as VAE() outputs them: x_hat exactly 0 or 1 where x
+    agrees and where it does not, and inside (0, 1); nothing to show on a held-out run."""
     if not draw.held_out:
-        x_hat, x = torch.full((1, 1, 28, 28), 0.5), torch.zeros(1, 1, 28, 28)
-        x_hat.view(-1)[:6] = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 0.25])
-        x.view(-1)[:6] = torch.tensor([0.0, 1.0, 1.0, 0.0, 1.0, 0.0])
-        return x_hat, x
-    return saturated_bernoulli(draw.generator(0), (2, 1, 28, 28))
+        return saturated_published((1, 1, 28, 28), "x_hat")
+    return (*saturated_bernoulli(draw.generator(0), (2, 1, 28, 28)), "")
 
 
 @item("CONV.4d", 3, held_out=1)
@@ -95,12 +92,11 @@ def test_r_loss_finite(vae, draw):
     """r_loss stays finite when an output pixel is exactly 0 or 1 (its value is CONV.4c's)"""
     X_HAT, X_BINARY, _ = bernoulli_inputs(draw)
     expect_scaled_bce(vae.r_loss, X_HAT, X_BINARY, "r_loss", "CONV.4c")
-    x_hat, x = saturated_inputs(draw)
+    x_hat, x, repro = saturated_inputs(draw)
     got = expect_tensor(vae.r_loss(x_hat, x), "r_loss at x_hat in {0, 1}", ())
     expect(bool(torch.isfinite(got)), "r_loss(x_hat, x) with x_hat exactly 0 and 1", "a finite value",
            f"{float(got)}", "Clamp the logs (F.binary_cross_entropy clamps them at -100) or clamp x_hat into "
-           "[eps, 1 - eps].", "x_hat = torch.full((1, 1, 28, 28), 0.5); x = torch.zeros(1, 1, 28, 28); first six pixels: "
-           "x_hat 0, 1, 0, 1, .5, .25 and x 0, 1, 1, 0, 1, 0" if not draw.held_out else "")
+           "[eps, 1 - eps].", repro)
 
 
 @item("CONV.4e", 4, held_out=1)
