@@ -64,8 +64,8 @@ def test_kl_monte_carlo(vae, draw):
     z = abs(got - float(mean)) / float(stderr)
     expect(z < cfg["z_max"], f"kl_loss against a Monte Carlo estimate with {cfg['samples']:,} samples",
            f"{float(mean):.4f} +- {cfg['z_max']} x {float(stderr):.4f}", f"{got:.4f} ({z:.1f} standard errors away)",
-           observed_hint(got, oracles.gaussian_kl_from_sigma(mu, sigma), mu.shape[0], mu.numel(), KL_HINT), f"mu = {repro_tensor(mu)}; sigma = "
-           f"{repro_tensor(sigma)}")
+           observed_hint(got, oracles.gaussian_kl_from_sigma(mu, sigma), mu.shape[0], mu.numel(), KL_HINT),
+           f"mu = {repro_tensor(mu)}; sigma = {repro_tensor(sigma)}")
 
 
 @item("CONV.4c", 5, held_out=2)
@@ -167,8 +167,9 @@ def test_forward_loss(gateway, draw):
            "sigma = exp(std head); see CONV.2d.")
     bce, kl = oracles.bernoulli_nll(x_hat.clamp(0, 1), x), oracles.gaussian_kl_from_sigma(mu, sigma)
     assert_close(loss, bce + kl, f"self.loss against BCE(x_hat, x) + KL(mu, sigma) = {float(bce):.2f} + "
-                 f"{float(kl):.2f}", "forward stores in self.loss the sum of the two loss terms, r_loss on its own output and "
-                 "kl_loss on the encoder's (mu, sigma), with x_hat decoded from a sample drawn by gaussian.", repro)
+                 f"{float(kl):.2f}", "forward stores in self.loss the sum of the two loss terms, r_loss on its own "
+                 "output and kl_loss on the encoder's (mu, sigma), with x_hat decoded from a sample drawn by gaussian.",
+                 repro)
     gap = float((x_hat - vae.get("decoder")(mu)).abs().max())
     expect(gap > 1e-5, "x_hat of forward against decoder(mu)", "a decoded sample z != mu",
            f"decoder(mu) (largest difference {gap:.2g})", "forward must decode z = self.gaussian(mu, sigma).", repro)

@@ -142,7 +142,8 @@ def test_traversal_one_dim(gateway, draw):
             expected.append(z)
         check_codes(codes, expected, call)
         expect(not requires_grad, f"requires_grad of {call}", "False (decoded without gradient tracking)", "True",
-               "Decode without tracking gradients (the contract says: no gradient): traversals are for looking, not for training.", call)
+               "Decode without tracking gradients (the contract says: no gradient): traversals are for looking, "
+               "not for training.", call)
 
 
 @item("CONV.5d", 5, held_out=2)

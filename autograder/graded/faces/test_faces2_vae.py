@@ -117,7 +117,8 @@ def test_forward_and_reparameterize(gateway, model, draw):
                  "Return the mu and logvar that your encode gives for x.")
     gap = float((recon - model.decode(mu_e, seed=draw.seed(1))).abs().max())
     expect(gap > 1e-5, "recon of forward(x) against decode(mu)", "the decoding of a sampled z != mu",
-           f"decode(mu) (largest difference {gap:.2g})", "forward must decode a sample z drawn with your reparameterize, not mu itself.")
+           f"decode(mu) (largest difference {gap:.2g})",
+           "forward must decode a sample z drawn with your reparameterize, not mu itself.")
     expect(not torch.equal(model(X, seed=draw.seed(2))[0], recon), "forward(x) under two seeds",
            "different reconstructions", "identical ones", "Sample a new z on every forward call (torch.randn_like).")
 

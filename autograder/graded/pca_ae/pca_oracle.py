@@ -169,7 +169,8 @@ def as_float(value, what: str) -> float:
         return float(value)
     shape = f" of shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else ""
     fail(what, "one number (the mean over ALL elements)", f"{type(value).__name__}{shape}",
-         "Average the squared differences over every element at once, not per row or per column, and return a Python float.")
+         "Average the squared differences over every element at once, not per row or per column, and return a "
+         "Python float.")
 
 
 def curve_values(result, dims, what: str) -> list[float]:

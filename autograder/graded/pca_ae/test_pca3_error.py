@@ -10,10 +10,11 @@ from autograder.graded.pca_ae.pca_oracle import (as_float, close, closed_form_cu
 from autograder.protocol import module_ref
 from autograder.rubric import item
 
-MSE_HINT = "reconstruction_mse is the MEAN of the squared differences over every element (not a sum), as a Python float."
+MSE_HINT = ("reconstruction_mse is the MEAN of the squared differences over every element (not a sum), as a Python "
+            "float.")
 CURVE_HINT = ("For each k: fit PCA on x, reconstruct x from its codes on the first k components only, and record "
-              "the reconstruction_mse of that reconstruction. The result must equal the sum of the discarded eigenvalues of "
-              "the (biased, 1/N) covariance divided by D.")
+              "the reconstruction_mse of that reconstruction. The result must equal the sum of the discarded "
+              "eigenvalues of the (biased, 1/N) covariance divided by D.")
 DIGITS_DIMS = [1, 2, 4, 8, 16]
 
 

@@ -84,7 +84,8 @@ def test_kl_monte_carlo(gateway, draw):
     z = abs(got - float(mean)) / float(stderr)
     expect(z < cfg["z_max"], "kl_divergence against a Monte Carlo estimate with "
            f"{cfg['samples']:,} samples", f"{float(mean):.4f} +- {cfg['z_max']} x {float(stderr):.4f}",
-           f"{got:.4f} ({z:.1f} standard errors away)", observed_hint(got, oracles.gaussian_kl(mu, logvar), mu.shape[0], mu.numel(), KL_HINT),
+           f"{got:.4f} ({z:.1f} standard errors away)",
+           observed_hint(got, oracles.gaussian_kl(mu, logvar), mu.shape[0], mu.numel(), KL_HINT),
            f"mu = {repro_tensor(mu)}; logvar = {repro_tensor(logvar)}")
 
 
