@@ -24,13 +24,14 @@ Which cap a worker gets, strongest first:
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
-import subprocess
-import sys
 import select
 import shutil
 import stat
 import struct
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -41,32 +42,29 @@ MAX_WATCHES = 256                  # inotify watches on the folder tree; deeper 
 IN_MODIFY, IN_CREATE, IN_MOVED_TO, IN_IGNORED, IN_ONLYDIR = 0x2, 0x100, 0x80, 0x8000, 0x01000000
 IN_NONBLOCK, IN_CLOEXEC = os.O_NONBLOCK, os.O_CLOEXEC
 
+
 def _libc():
     return ctypes.CDLL(None, use_errno=True)
 
 
-_can_mount: bool | None = None    # whether this machine lets a root worker mount its tmpfs (checked once)
-
-
+@functools.cache
 def can_mount() -> bool:
     """Whether a worker started by this process can mount its scratch tmpfs in a mount namespace of its own:
-    root, and a child that tries ``kernel.private_tmpfs`` succeeds (container seccomp profiles refuse it)."""
-    global _can_mount
-    if _can_mount is None:
-        _can_mount = False
-        if os.geteuid() == 0:
-            folder = tempfile.mkdtemp(prefix="autograder-scratch-probe-")
-            root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-            code = (f"import sys; sys.path.insert(0, {root!r}); from autograder.kernel import private_tmpfs; "
-                    f"private_tmpfs({folder!r}, 1 << 20)")
-            try:
-                _can_mount = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", code], capture_output=True,
-                                            timeout=30).returncode == 0
-            except (OSError, subprocess.SubprocessError):
-                _can_mount = False
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
-    return _can_mount
+    root, and a child that tries ``kernel.private_tmpfs`` succeeds (container seccomp profiles refuse it).
+    Checked once per process."""
+    if os.geteuid() != 0:
+        return False
+    folder = tempfile.mkdtemp(prefix="autograder-scratch-probe-")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    code = (f"import sys; sys.path.insert(0, {root!r}); from autograder.kernel import private_tmpfs; "
+            f"private_tmpfs({folder!r}, 1 << 20)")
+    try:
+        return subprocess.run([sys.executable, "-I", "-S", "-B", "-c", code], capture_output=True,
+                              timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class Scratch:
