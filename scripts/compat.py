@@ -149,8 +149,8 @@ def check_cell(cell: Cell, venvs: Path, wheel: Path) -> dict:
         for bug in BUGS:
             bug.write(bugs)
         graded, problem = grade(python, bugs, work, "bugs")
-        caught = [b for b in BUGS if any(graded.get(f"{b.assignment}:{i}", (1, 1))[0] < graded.get(
-            f"{b.assignment}:{i}", (1, 1))[1] for i in b.lose)]
+        lost = {key for key, (earned, points) in graded.items() if earned < points}
+        caught = [b for b in BUGS if any(f"{b.assignment}:{i}" in lost for i in b.lose)]
         row["bugs"] = problem or f"{len(caught)} / {len(BUGS)} caught"
         row["bugs_ok"] = not problem and len(caught) == len(BUGS)
     row["seconds"] = round(time.monotonic() - started)
