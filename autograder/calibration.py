@@ -151,12 +151,15 @@ PCA_AE_RULES = {
 
 # Smoke training of faces.py (FACES.2d): the trusted trainer (the grader's ELBO of encode and decode) on
 # 192 generated 64 x 64 faces with pixels rounded to {0, 1}, judged on 64 held-out ones by the grader's
-# negative ELBO (one z per image, the better of eval and training mode). The reference's sd over seeds
-# is ~130 nats; the margin of 300 (2.3 sd) leaves room for other BLAS builds and other correct
-# architectures (e.g. BatchNorm) and stays > 600 below every untrained model. "untrained" (the best
-# untrained model's score) is quoted in messages only.
+# negative ELBO (one z per image, the better of eval and training mode). The architecture is free, so the bound
+# is calibrated over three correct ones, 20 seeds each, with PyTorch's default initialisation: the reference,
+# Burgess et al.'s beta-VAE architecture (the slowest learner: mean 7757, sd 115, worst 7966) and AntixK's
+# VanillaVAE with BatchNorm (mean 5815). The margin of 300 nats over the worst of the 60 runs is 4.4 sd above
+# Burgess's mean: a normal fit puts its false-failure rate at ~5e-6 (the reference's below 1e-10); the bound
+# stays 160 below the best untrained model, so a model that does not learn fails. "untrained" (the best untrained
+# model's score) is quoted in messages only.
 FACES_SMOKE = {"n_train": 192, "n_test": 64, "data_seed": 0, "epochs": 3, "batch_size": 8, "lr": 1e-3, "seed": 0,
-               "test_loss_max": 7719.0, "untrained": 8428.0}
+               "test_loss_max": 8266.0, "untrained": 8427.0}
 FACES_RULES = {
     "test_loss_max": upper("test_loss", plus=300, step=1, rounding="up", why="worst + 300 nats"),
     "untrained": lower("untrained", step=1, rounding="down", why="the best untrained model"),

@@ -13,7 +13,7 @@ is computed by ``oracles``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -33,12 +33,15 @@ TRAIN_PROBE = 512  # training images on which the loss before and after training
 class SmokeRun:
     """One smoke training. ``before`` / ``after``: the model rebuilt in the parent from its own weights
     before and after training (``recognition.Rebuilt``), where the contract fixes the architecture.
-    ``first``: what ``before(handle)`` measured on the untrained model (faces.py, no rebuild)."""
+    ``first``: what ``before(handle)`` measured on the untrained model (faces.py, no rebuild). ``stand_in``: the
+    methods that deviate from the contract, for which the parent trained the contract's layers instead of the
+    submitted model (``stand_in_model``)."""
 
     handle: object
     before: object = None
     after: object = None
     first: object = None
+    stand_in: list = field(default_factory=list)  # methods the contract's layers stood in for (stand_in_model)
 
 
 def smoke_data(assignment: str, data=None):
@@ -68,9 +71,11 @@ def smoke_run(gateway, target: str, assignment: str, cfg: dict, *args, label: st
     a width the contract does not fix costs only the layer items), the weights are pulled before and after
     training and a fresh instance is recognised with ``calls`` (method -> inputs) to read them as the
     contract's layers. A run the submission tampered with can only yield weights of that architecture,
-    judged like any others.
+    judged like any others. Where a method's outputs deviate from the contract's layers (the layer items judge
+    that), the parent trains the contract's layers from the model's initial weights instead (``stand_in_model``),
+    so that the smoke items judge training, not the same slip again.
     """
-    from autograder import architecture, callbacks, recognition
+    from autograder import architecture, callbacks, recognition, stand_in_model
 
     model = gateway.new(target, *args, seed=cfg["seed"], **kwargs)
     run = SmokeRun(model)
@@ -85,16 +90,21 @@ def smoke_run(gateway, target: str, assignment: str, cfg: dict, *args, label: st
 
     initial = pull() if spec is not None else None
     run.first = before(model) if before is not None else None
+    if spec is not None:
+        if not isinstance(spec, architecture.Spec):
+            spec = spec([tuple(t.shape) for t in initial])
+        match = recognition.recognise(gateway, gateway.new(target, *args, **kwargs), spec, calls)
+        run.stand_in = stand_in_model.deviating(match)
+        if run.stand_in and recognition.rebuild(spec, match, initial).problem == "":
+            run.before, run.after = stand_in_model.train(spec, match, initial, assignment, cfg,
+                                                         smoke_data(assignment, data))
+            return run
     gateway.trusted("autograder.smoke:train", model, assignment, epochs=cfg["epochs"], batch_size=cfg["batch_size"],
                     lr=cfg["lr"], seed=cfg["seed"], data=smoke_data(assignment, data),
                     timeout=gateway.limits.train_timeout, label=label, serve=callbacks.SMOKE)
     if spec is not None:
-        final = pull()
-        if not isinstance(spec, architecture.Spec):
-            spec = spec([tuple(t.shape) for t in initial])
-        match = recognition.recognise(gateway, gateway.new(target, *args, **kwargs), spec, calls)
         run.before = recognition.rebuild(spec, match, initial)
-        run.after = recognition.rebuild(spec, match, final)
+        run.after = recognition.rebuild(spec, match, pull())
     return run
 
 

@@ -44,6 +44,16 @@ def call_twice(obj, method: str, *args) -> tuple:
     return fn(*args), fn(*args)
 
 
+def loss_reaches(model: nn.Module) -> list:
+    """For each parameter: True if ``model.loss`` (a 0-d tensor stored by forward) depends on it. The graph is kept,
+    so that the model's own backward can still run on it."""
+    loss, params = getattr(model, "loss", None), list(model.parameters())
+    if not isinstance(loss, torch.Tensor) or not loss.requires_grad or not params:
+        return [False] * len(params)
+    grads = torch.autograd.grad(loss.sum(), params, retain_graph=True, allow_unused=True)
+    return [g is not None for g in grads]
+
+
 def param_grads(model: nn.Module) -> list:
     """For each parameter: True if its .grad is filled and finite, False otherwise."""
     return [p.grad is not None and bool(torch.isfinite(p.grad).all()) for p in model.parameters()]

@@ -77,3 +77,14 @@ def test_rules_round_as_stated():
     rule = calibration.lower("m", times=0.6, step=0.01, rounding="down", why="0.6 x the worst")
     assert rule.value(0.284, 0.383) == 0.17 and rule.passes(0.284, 0.383, 0.17)
     assert calibration.upper("m", plus=6, step=1, rounding="up", why="").value(0, 173.0) == 179  # exact: no bump
+
+
+def test_free_architectures_are_calibrated_over_published_ones():
+    """faces.py's architecture is free: its recorded calibration covers the reference and every published
+    architecture of its catalogue (scripts/measures/faces.py measures them), at least two besides the reference."""
+    from tests.catalogues.faces import ARCHITECTURES
+
+    line = next(line for line in (DOCS / "faces.txt").read_text().splitlines() if line.startswith("Architectures:"))
+    recorded = [name.strip() for name in line.removeprefix("Architectures:").split(";")[0].split(",")]
+    assert recorded[0] == "reference" and {v.name for v in ARCHITECTURES} <= set(recorded[1:])
+    assert len(ARCHITECTURES) >= 2

@@ -193,3 +193,52 @@ def test_a_mismatch_shows_the_values_that_differ():
     text = str(err.value)
     assert "2 of 4 values differ" in text and "at [0, 1] expected 2.5, got 2" in text and "largest difference 1" in text
     assert text.endswith("Look.") and "torch.float" not in text
+
+
+# -- the contract's layers standing in for a deviating architecture (stand_in_model) ---------------------------
+
+
+def test_stand_in_model_trains_the_contract_layers_from_the_models_weights(digits_flat):
+    """A model whose decode lacks its Sigmoid: the parent recognises the layers, names decode as deviating, and
+    trains the contract's layers from the model's own initial weights; the result decodes into [0, 1] and its
+    training loss falls. A method that gave no tensors is not stood in for."""
+    from autograder import specs, stand_in_model
+    from autograder.architecture import layouts
+    from autograder.recognition import Match
+
+    spec = specs.mlp_autoencoder("ae", 784, 32, 2)
+    torch.manual_seed(0)
+    model = nn.ModuleDict({"enc": nn.Linear(784, 32), "mu": nn.Linear(32, 2), "dec1": nn.Linear(2, 32),
+                           "dec2": nn.Linear(32, 784)})
+    initial = [p.detach().clone() for p in model.parameters()]
+    layout = layouts(spec, [tuple(t.shape) for t in initial])[0]
+    found = {"encode": spec.contract, "decode": spec.contract.replace(out="identity")}
+    match = Match(spec, layout, found, {"encode": (torch.zeros(1, 2),), "decode": (torch.zeros(1, 784),)})
+    assert stand_in_model.deviating(match) == ["decode"]
+    assert stand_in_model.contract_variant(spec, match, "decode") == spec.contract
+    x_train, y_train, x_test, y_test = digits_flat
+    cfg = {"epochs": 2, "batch_size": 64, "lr": 3e-3, "seed": 0}
+    before, after = stand_in_model.train(spec, match, initial, "vae", cfg, ((x_train, y_train), (x_test, y_test)))
+    recon_before, recon_after = before.decode(before.encode(x_test)), after.decode(after.encode(x_test))
+    assert 0 <= float(recon_after.min()) and float(recon_after.max()) <= 1
+    from autograder.oracles import bernoulli_nll
+
+    assert float(bernoulli_nll(recon_after, x_test)) < 0.8 * float(bernoulli_nll(recon_before, x_test))
+    assert stand_in_model.deviating(Match(spec, layout, found, {"encode": (torch.zeros(1, 2),), "decode": None})) == []
+    assert stand_in_model.deviating(Match(spec, None, {}, {"encode": (torch.zeros(1, 2),)})) == []
+
+
+def test_stand_in_model_snapshots_do_not_follow_training():
+    """``rebuilt()`` copies the weights also where the rebuild's dtype is the training's (float32 conv specs), so
+    the model before training stays as it was."""
+    from autograder import specs, stand_in_model
+
+    spec = specs.conv_decoder(2, 3, 4, 3, 8)
+    weights = {f"{layer.name}.{kind}": torch.randn(shape) for layer in spec.layers
+               for kind, shape in (("weight", layer.weight), ("bias", (layer.weight[layer.bias_dim],)))}
+    model = stand_in_model.ContractModel(spec, weights, {"forward": spec.contract})
+    before = model.rebuilt()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    assert all(torch.equal(before.weights[n], weights[n]) for n in weights)

@@ -17,7 +17,7 @@ METRICS = ("train_first", "train_last", "test_loss", "reconstruction", "kl", "ev
 @contextmanager
 def measuring(folder: Path, settings: dict):
     """Yields (measure, fixed figures): measure(seed) -> {metric: value} trains ``folder``/faces.py's FaceVAE
-    with ``settings`` and that seed; one worker serves every seed."""
+    with ``settings`` and that seed, each seed in a grading session (a worker) of its own."""
     from autograder.evaluate import smoke_run
     from autograder.faces_smoke import (
         FACES_PROBE,
@@ -29,8 +29,9 @@ def measuring(folder: Path, settings: dict):
 
     data = faces_smoke_data(settings["n_train"], settings["n_test"], settings["data_seed"])
     x_train, x_test = data[0][0], data[1][0]
-    with Gateway(folder) as gateway:
-        def measure(seed: int) -> dict[str, float]:
+
+    def measure(seed: int) -> dict[str, float]:
+        with Gateway(folder) as gateway:  # one grading session per seed, with its own time budget, as in grading
             untrained = []
 
             def before(model):
@@ -43,4 +44,12 @@ def measuring(folder: Path, settings: dict):
             m["untrained"] = untrained[0]
             return {key: float(m[key]) for key in METRICS}
 
-        yield measure, {}
+    yield measure, {}
+
+
+def architectures() -> dict[str, str]:
+    """The other correct FaceVAEs the bound must hold for (the contract allows any conv architecture): the
+    published ones of the faces catalogue (tests/catalogues/faces.py), with PyTorch's default initialisation."""
+    from tests.catalogues.faces import ARCHITECTURES
+
+    return {variant.name: variant.source() for variant in ARCHITECTURES}

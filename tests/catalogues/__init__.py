@@ -17,7 +17,8 @@ and where it needs them (see ``Catalogue`` for what each one checks)
 - ``PARTIAL``: ``(Variant, items)`` pairs, one part of the reference left as the stub;
 - ``PARTLY_WRITTEN``: ``PartlyWritten`` stubs with only some parts written;
 - ``ITEM_COUNT``, ``ITEM_POINTS``, ``VISIBLE_ITEMS``: what the reference's report must show;
-- ``NEVER_IN_BUG_MESSAGES``: texts no item of a bug's report may say.
+- ``NEVER_IN_BUG_MESSAGES``: texts no item of a bug's report may say;
+- ``MAY``: bug name -> the items it may cost beyond its own (the blame check), each with the reason.
 
 Adding an assignment: after its registry entry, add ``tests/catalogues/<name>.py`` with at least
 ``BUGS``, ``CORRECT``, ``MIN_BUGS`` and ``MIN_CORRECT``; every name of ``course.registry.names()``
@@ -67,4 +68,10 @@ def load(name: str) -> Catalogue:
                                   name=module_name) from e
     values = {f.name: getattr(module, f.name.upper()) for f in fields(Catalogue)
               if f.name != "name" and hasattr(module, f.name.upper())}
+    may = getattr(module, "MAY", {})
+    unknown = set(may) - {bug.name for bug in values["bugs"]}
+    if unknown:
+        raise ValueError(f"{module_name}.MAY names no bug: {sorted(unknown)}")
+    for bug in values["bugs"]:
+        bug.may = set(may.get(bug.name, ())) | bug.may
     return Catalogue(name, **values)

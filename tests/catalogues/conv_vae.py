@@ -141,3 +141,21 @@ PARTLY_WRITTEN = [
                   keyword="kl or r_loss or gaussian", items={f"CONV.4{c}{twin}" for c in "abcdef" for twin in ("", ".h")},
                   score=24),
 ]
+
+# The items each bug may cost beyond its own ``lose`` (the blame check, tests/variants.assert_bug_caught): other
+# items of the same function or class, or items that depend on it. Every other item must keep its points.
+MAY = {
+    # Encoder and Decoder size their layers with conv_output_size when they are built, and the grader has no
+    # stand-in for a function called by a constructor: every layer item, forward, backward and the training
+    # run depend on it
+    "size_one_layer_004": {"CONV.2a", "CONV.2b", "CONV.2c", "CONV.2d", "CONV.3a", "CONV.3b", "CONV.3c", "CONV.3d",
+                           "CONV.4g", "CONV.4h", "CONV.4i"},
+    # an Encoder whose Linear does not fit its feature maps cannot run: its items, and the VAE's that run it
+    "encoder_linear_size_one_layer_004": {"CONV.2c", "CONV.2d", "CONV.4g", "CONV.4h", "CONV.4i"},
+    "sigmoid_heads_002": {"CONV.2b", "CONV.2c"},
+    "decoder_clamp_not_sigmoid": {"CONV.3b"},
+    # a Decoder that ignores c2 has other layers than the VAE's contract, which the training run rebuilds
+    "decoder_fixed_channels": {"CONV.3c", "CONV.3d", "CONV.4i"},
+    "kl_mean": {"CONV.4b"},
+    "r_loss_log_of_target_004": {"CONV.4d"},
+}

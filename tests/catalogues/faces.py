@@ -103,3 +103,74 @@ CORRECT = [
          "        h = x\n        for conv, norm in zip(self.convs, self.norms):\n"
          "            h = F.leaky_relu(norm(conv(h)), 0.2)\n        h = h.flatten(1)\n")]),
 ]
+
+# -- published architectures (any conv architecture is allowed), with PyTorch's default initialisation --------
+# FACES_SMOKE's learning bound is calibrated over the reference and these (scripts/measures/faces.py).
+REFERENCE_LAYERS = (
+    "        self.encoder = nn.Sequential(\n"
+    "            nn.Conv2d(3, 32, 4, 2, 1), nn.ReLU(),     # (B, 32, 32, 32)\n"
+    "            nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(),    # (B, 64, 16, 16)\n"
+    "            nn.Conv2d(64, 128, 4, 2, 1), nn.ReLU(),   # (B, 128, 8, 8)\n"
+    "            nn.Conv2d(128, 256, 4, 2, 1), nn.ReLU(),  # (B, 256, 4, 4)\n"
+    "            nn.Flatten(),                             # (B, 4096)\n"
+    "        )\n"
+    "        self.fc_mu = nn.Linear(256 * 4 * 4, n_dims_code)\n"
+    "        self.fc_logvar = nn.Linear(256 * 4 * 4, n_dims_code)\n"
+    "        self.decoder = nn.Sequential(\n"
+    "            nn.Linear(n_dims_code, 256 * 4 * 4), nn.ReLU(),\n"
+    "            nn.Unflatten(1, (256, 4, 4)),                      # (B, 256, 4, 4)\n"
+    "            nn.ConvTranspose2d(256, 128, 4, 2, 1), nn.ReLU(),  # (B, 128, 8, 8)\n"
+    "            nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.ReLU(),   # (B, 64, 16, 16)\n"
+    "            nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(),    # (B, 32, 32, 32)\n"
+    + LAST + "        )\n")
+
+# Burgess et al. (2018), "Understanding disentangling in beta-VAE", appendix: four 32-channel 4x4 stride-2
+# convolutions, two 256-unit Linear layers, one Linear giving mu and logvar; the decoder mirrors it.
+BURGESS = Variant("burgess_published", "faces", [
+    (REFERENCE_LAYERS,
+     "        self.encoder = nn.Sequential(\n"
+     "            nn.Conv2d(3, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 32, 4, 2, 1), nn.ReLU(),\n"
+     "            nn.Conv2d(32, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 32, 4, 2, 1), nn.ReLU(),\n"
+     "            nn.Flatten(), nn.Linear(32 * 4 * 4, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU())\n"
+     "        self.mu_logvar = nn.Linear(256, 2 * n_dims_code)\n"
+     "        self.decoder = nn.Sequential(\n"
+     "            nn.Linear(n_dims_code, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),\n"
+     "            nn.Linear(256, 32 * 4 * 4), nn.ReLU(), nn.Unflatten(1, (32, 4, 4)),\n"
+     "            nn.ConvTranspose2d(32, 32, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(32, 32, 4, 2, 1), nn.ReLU(),\n"
+     "            nn.ConvTranspose2d(32, 32, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(32, 3, 4, 2, 1), nn.Sigmoid())\n"),
+    ("        h = self.encoder(x)\n" + HEADS, "        return self.mu_logvar(self.encoder(x)).chunk(2, dim=-1)")])
+
+# AntixK's PyTorch-VAE VanillaVAE: five 3x3 stride-2 convolutions (32 to 512 channels) with BatchNorm and
+# LeakyReLU, heads from 512 x 2 x 2, a mirrored decoder with output_padding, a final 3x3 convolution; its Tanh
+# (for images in [-1, 1]) becomes the Sigmoid that Bernoulli means need.
+def _block(c_in: int, c_out: int, kind: str) -> str:
+    layer = (f"nn.Conv2d({c_in}, {c_out}, 3, 2, 1)" if kind == "down" else
+             f"nn.ConvTranspose2d({c_in}, {c_out}, 3, 2, 1, output_padding=1)")
+    return f"            nn.Sequential({layer}, nn.BatchNorm2d({c_out}), nn.LeakyReLU()),\n"
+
+
+_WIDTHS = [32, 64, 128, 256, 512]
+ANTIXK = Variant("antixk_vanilla_published", "faces", [
+    (REFERENCE_LAYERS,
+     "        self.encoder = nn.Sequential(\n"
+     + "".join(_block(a, b, "down") for a, b in zip([3] + _WIDTHS, _WIDTHS)) +
+     "            nn.Flatten())\n"
+     "        self.fc_mu = nn.Linear(512 * 4, n_dims_code)\n"
+     "        self.fc_var = nn.Linear(512 * 4, n_dims_code)\n"
+     "        self.decoder = nn.Sequential(\n"
+     "            nn.Linear(n_dims_code, 512 * 4), nn.Unflatten(1, (512, 2, 2)),\n"
+     + "".join(_block(a, b, "up") for a, b in zip(_WIDTHS[::-1], _WIDTHS[::-1][1:] + [32])) +
+     "            nn.Conv2d(32, 3, 3, padding=1), nn.Sigmoid())\n"),
+    (HEADS, "        return self.fc_mu(h), self.fc_var(h)")])
+
+CORRECT += [BURGESS, ANTIXK]
+ARCHITECTURES = [BURGESS, ANTIXK]  # the published architectures FACES_SMOKE's bound is calibrated over
+
+# The items each bug may cost beyond its own ``lose`` (the blame check, tests/variants.assert_bug_caught). Every
+# other item must keep its points.
+MAY = {
+    # FaceVAE's architecture is free, so the grader has no stand-in for its layers: the training run (FACES.2d)
+    # trains the layers as written, and an output or head activation that keeps them from learning costs it too
+    "missing_sigmoid": {"FACES.2d"},
+    "sigmoid_heads": {"FACES.2d"},
+}

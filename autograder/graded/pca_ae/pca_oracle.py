@@ -144,19 +144,24 @@ def code_problems(draw, max_n: int = 10, max_d: int = 8):
     return n, d, draw(st.integers(1, d)), draw(st.integers(0, 2**31 - 1))
 
 
-def fit_parts(result, n_dims: int, k: int, call: str) -> tuple:
-    """Check pca_fit's result is (mean (D,), components (k, D), explained_variance (k,)); return the three."""
-    mean, components, variance = expect_parts(result, 3, call, "mean, components, explained_variance",
-                                              "Return the three tensors in this order.")
-    expect_tensor(mean, f"mean from {call}", (n_dims,), "mean is the (D,) vector of column means.")
-    expect_tensor(components, f"components from {call}", (k, n_dims),
-                  "components hold one principal direction per ROW: (k, D), e.g. Vh[:k] of the SVD, "
-                  "not its transpose and not columns of V.")
-    expect_tensor(variance, f"explained_variance from {call}", (k,), "One variance per kept component: (k,).")
-    for name, t in (("mean", mean), ("components", components), ("explained_variance", variance)):
-        expect(t.is_floating_point() and bool(torch.isfinite(t).all()), f"{name} from {call}",
-               "finite floating-point values", f"dtype {t.dtype}, finite: {bool(torch.isfinite(t.double()).all())}")
-    return mean, components, variance
+PARTS = ("mean", "components", "explained_variance")
+
+
+def fit_parts(result, n_dims: int, k: int, call: str, only: tuple = PARTS) -> tuple:
+    """Check pca_fit's result is (mean (D,), components (k, D), explained_variance (k,)); return the three.
+    ``only``: the parts the item judges (the others are other items' concern and are returned unchecked)."""
+    parts = expect_parts(result, 3, call, "mean, components, explained_variance",
+                         "Return the three tensors in this order.")
+    shapes = {"mean": ((n_dims,), "mean is the (D,) vector of column means."),
+              "components": ((k, n_dims), "components hold one principal direction per ROW: (k, D), e.g. Vh[:k] of "
+                                          "the SVD, not its transpose and not columns of V."),
+              "explained_variance": ((k,), "One variance per kept component: (k,).")}
+    for name, t in zip(PARTS, parts):
+        if name in only:
+            expect_tensor(t, f"{name} from {call}", *shapes[name])
+            expect(t.is_floating_point() and bool(torch.isfinite(t).all()), f"{name} from {call}",
+                   "finite floating-point values", f"dtype {t.dtype}, finite: {bool(torch.isfinite(t.double()).all())}")
+    return tuple(parts)
 
 
 def as_float(value, what: str) -> float:

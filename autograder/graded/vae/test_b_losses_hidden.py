@@ -11,16 +11,23 @@ from autograder.hidden import held_out
 from autograder.rubric import item
 
 
-@item("B.1g", 2, visibility="hidden")
-def test_losses_held_out(gateway, draw):
-    """reconstruction_loss and kl_divergence on held-out batch sizes and values (MLP images stay (B, 784))"""
-    GEN = draw.generator(404)
-    with held_out("reconstruction_loss and kl_divergence (see B.1a-B.1e)"):
-        p = torch.rand(3, 784, generator=GEN).clamp(1e-6, 1 - 1e-6)
-        x = torch.rand(3, 784, generator=GEN)
+@item("B.1g", 1, visibility="hidden")
+def test_reconstruction_loss_held_out(gateway, draw):
+    """reconstruction_loss on a held-out batch size and values (MLP images stay (B, 784))"""
+    gen = draw.generator(404)
+    with held_out("reconstruction_loss (see B.1a-B.1b)"):
+        p = torch.rand(3, 784, generator=gen).clamp(1e-6, 1 - 1e-6)
+        x = torch.rand(3, 784, generator=gen)
         assert_close(gateway.call("vae.reconstruction_loss", p, x), oracles.bernoulli_nll(p, x), "BCE")
-        mu = 3 * torch.randn(1, 40, generator=GEN)
-        logvar = 2 * torch.randn(1, 40, generator=GEN)
+
+
+@item("B.1h", 1, visibility="hidden")
+def test_kl_divergence_held_out(gateway, draw):
+    """kl_divergence on a held-out batch size and values"""
+    gen = draw.generator(405)
+    with held_out("kl_divergence (see B.1c-B.1e)"):
+        mu = 3 * torch.randn(1, 40, generator=gen)
+        logvar = 2 * torch.randn(1, 40, generator=gen)
         assert_close(gateway.call("vae.kl_divergence", mu, logvar), oracles.gaussian_kl(mu, logvar), "KL")
 
 
