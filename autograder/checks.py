@@ -160,3 +160,23 @@ def expect_learns(metrics: dict, model: str, fall_hint: str, bound: float | None
     if bound is not None:
         expect(metrics["test_loss"] < bound, what, f"below {bound:.1f} nats per image",
                f"{metrics['test_loss']:.1f}", bound_hint)
+
+
+def expect_defaults(gateway, target: str, contract: dict, check) -> None:
+    """Run ``check()``, which judges ``target`` ("cvae.CVAE", "conv_vae.top_variance_dims") called with its default
+    arguments; when it fails, say that the defaults are part of the contract (``contract``: parameter -> the repr
+    of its default) and name the declared defaults that differ. Behaviour is judged, never the declaration: a None
+    that the body replaces by the contract's value is as good as the value."""
+    from autograder import protocol
+
+    try:
+        check()
+    except AssertionError as err:
+        module, name = target.split(".")
+        declared = gateway.trusted("autograder.probes:defaults", protocol.module_ref(module), name, label=target)
+        declared = declared if isinstance(declared, dict) else {}
+        differ = [f"{k}={declared[k]}" for k, v in contract.items() if k in declared and declared[k] != v]
+        wanted = ", ".join(f"{k}={v}" for k, v in contract.items())
+        raise AssertionError(f"{str(err).rstrip('.')}. With its default arguments, {name} must do what "
+                             f"{name}({wanted}) does: the defaults are part of the contract"
+                             + (f"; yours say {', '.join(differ)}" if differ else "") + ".") from err

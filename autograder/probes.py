@@ -147,6 +147,18 @@ def range_dataset(n: int) -> RangeDataset:
     return RangeDataset(n)
 
 
+def subset_digest(subset) -> str:
+    """A sha256 of the positions a Subset holds, in order (a large Subset, whose positions a reply cannot carry);
+    "" when ``subset`` is no Subset or its indices are no ints."""
+    import hashlib
+
+    try:
+        indices = torch.as_tensor([int(i) for i in subset.indices], dtype=torch.int64)
+    except Exception:  # noqa: BLE001 - whatever was returned, it is no Subset of positions
+        return ""
+    return hashlib.sha256(indices.numpy().tobytes()).hexdigest() if isinstance(subset, torch.utils.data.Subset) else ""
+
+
 def subset_info(subset, dataset) -> dict:
     """What ``celeba_subset`` returned, as plain data.
 

@@ -93,6 +93,19 @@ BUGS = [
     v("traversal_sets_every_dim", [("z[:, dims[0]] = values", "z[:, :] = values[:, None]")], {"CONV.5c"}),
 ]
 
+
+# the defaults are part of the contract: a default that differs costs the item that uses it
+ENCODER_SIGNATURE = ('class Encoder(nn.Module):\n    """Conv2d(1, c1, k) -> ReLU -> Conv2d(c1, c2, k) -> ReLU -> flatten -> '
+                     'mean / std heads."""\n\n    def __init__(self, c1=16, c2=32, lat=16, k=3, d=28):')
+BUGS += [
+    v("top_variance_default_k3", [("def top_variance_dims(embeddings, k=2):", "def top_variance_dims(embeddings, k=3):")],
+      {"CONV.5a"}),
+    v("traversal_default_n5", [("def latent_traversal(decoder, lat, dims, n=7):",
+                                "def latent_traversal(decoder, lat, dims, n=5):")], {"CONV.5c"}),
+    Variant("encoder_default_lat8", "conv_vae", [(ENCODER_SIGNATURE, ENCODER_SIGNATURE.replace("lat=16", "lat=8"))],
+            {"CONV.2b"}, says="lat=8"),
+]
+
 CORRECT = [
     Variant("lists_not_tuples", "conv_vae", [("return self.mean(h), torch.exp(self.std(h))",
                                               "return [self.mean(h), torch.exp(self.std(h))]")]),

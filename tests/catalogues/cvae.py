@@ -52,7 +52,7 @@ BUGS = [
     Variant("kl_sign", "cvae", [(KL, KL.replace("-0.5", "0.5"))], {"CVAE.3b"}),
     # a default that differs from the contract's (the items that pass sizes explicitly cannot see it)
     Variant("default_hidden_512", "cvae", [("n_dims_hidden=256, n_dims_code=40):", "n_dims_hidden=512, n_dims_code=40):")],
-            {"CVAE.2a"}),
+            {"CVAE.2a"}, says="n_dims_hidden=512"),
     Variant("kl_mean", "cvae", [(KL, KL.replace("torch.sum", "torch.mean"))], {"CVAE.3b", "CVAE.3c"}),
     Variant("kl_missing_half", "cvae", [(KL, KL.replace("-0.5 *", "-1.0 *"))], {"CVAE.3b"}),
     Variant("kl_forgotten", "cvae", [("return bce + kl", "return bce")], {"CVAE.3b"}),

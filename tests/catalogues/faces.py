@@ -59,6 +59,17 @@ BUGS = [
                                            "        return z\n")], {"FACES.2d"}),
 ]
 
+
+# the defaults are part of the contract: a default that differs costs the item that uses it
+BUGS += [
+    Variant("subset_default_seed1", "faces", [("def celeba_subset(dataset, n=50000, seed=0):",
+                                               "def celeba_subset(dataset, n=50000, seed=1):")], {"FACES.1a"},
+            says="seed=1"),
+    Variant("code_default_64", "faces", [("    def __init__(self, n_dims_code=128):",
+                                          "    def __init__(self, n_dims_code=64):")], {"FACES.2a"},
+            says="n_dims_code=64"),
+]
+
 CORRECT = [
     Variant("lists_not_tuples", "faces", [("return self.fc_mu(h), self.fc_logvar(h)", "return [self.fc_mu(h), self.fc_logvar(h)]"),
                                           ("return self.decode(self.reparameterize(mu, logvar)), mu, logvar",

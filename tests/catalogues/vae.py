@@ -56,6 +56,13 @@ BUGS = [
             {"B.2a"}, keep={"B.2f", "C.a", "C.b", "C.c", "C.d"}),  # the training items train the contract's heads
 ]
 
+
+# the defaults are part of the contract: a default that differs costs the item that builds the default object
+BUGS += [
+    Variant("default_type_vae", "vae", [('autoencoder_type="ae", n_dims_data', 'autoencoder_type="vae", n_dims_data')],
+            {"A.1a"}, says="autoencoder_type='vae'"),
+]
+
 CORRECT = [
     # pytorch/examples' VAE loss, the most copied one: it relies on the contract's (B, 784) images
     Variant("pytorch_examples_bce", "vae", [(BCE, "return F.binary_cross_entropy(recon_x, x.view(-1, 784), "

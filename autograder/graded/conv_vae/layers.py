@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from autograder.errors import SubmissionError
 from autograder.protocol import module_ref
+from autograder.checks import expect_defaults
 from autograder.recognition import expect_layers
 
 MODULE = module_ref("conv_vae")  # the submitted module, as the worker resolves it in trusted calls
@@ -35,23 +36,32 @@ def call_text(cls: str, cfg: dict) -> str:
 LAYER_CONFIGS = ({"c1": 16, "c2": 32, "lat": 16, "k": 3, "d": 28}, {"c1": 3, "c2": 5, "lat": 4, "k": 5, "d": 20})
 
 
+CONTRACT_DEFAULTS = {"c1": 16, "c2": 32, "lat": 16, "k": 3, "d": 28}  # Encoder, Decoder and VAE
+
+
 def check_layers(gateway, cls: str, inputs, hint: str, layout_hint: str) -> None:
-    """CONV.2b / CONV.3b: ``cls``'s layers recognised for each of ``LAYER_CONFIGS``, probed with ``inputs(cfg)``."""
+    """CONV.2b / CONV.3b: ``cls``'s layers recognised for each of ``LAYER_CONFIGS``, probed with ``inputs(cfg)``,
+    then those of ``cls()`` built with its default arguments (``CONTRACT_DEFAULTS``)."""
     for cfg in LAYER_CONFIGS:
         expect_layers(recognised(gateway, cls, cfg, inputs(cfg), hint), call_text(cls, cfg),
                       layout_hint + f" Here s = {side(cfg['d'], cfg['k'])}.")
+    cfg = CONTRACT_DEFAULTS
+    expect_defaults(gateway, f"conv_vae.{cls}", {k: repr(v) for k, v in cfg.items()},
+                    lambda: expect_layers(recognised(gateway, cls, cfg, inputs(cfg), hint, by_default=True),
+                                          f"{cls}() (default arguments)", layout_hint))
 
 
-def recognised(gateway, cls: str, cfg: dict, x: torch.Tensor, hint: str, seed: int = 0):
-    """``recognition.Match`` of a fresh ``cls`` ("Encoder" or "Decoder") built with ``cfg`` against the
-    contract's layers (``specs.conv_encoder`` / ``conv_decoder``), recognised on the input batch ``x`` with
-    weights the grader draws from ``seed``."""
+def recognised(gateway, cls: str, cfg: dict, x: torch.Tensor, hint: str, seed: int = 0, by_default: bool = False):
+    """``recognition.Match`` of a fresh ``cls`` ("Encoder" or "Decoder") built with ``cfg`` (``by_default``: built
+    with no arguments, expected to be ``cfg``) against the contract's layers (``specs.conv_encoder`` /
+    ``conv_decoder``), recognised on the input batch ``x`` with weights the grader draws from ``seed``."""
     from autograder import specs
     from autograder.recognition import recognise
 
     spec = (specs.conv_encoder if cls == "Encoder" else specs.conv_decoder)(**cfg)
     with hint_on_error(hint):
-        return recognise(gateway, gateway.new(f"conv_vae.{cls}", **cfg), spec, {"forward": (x,)}, seed=seed)
+        model = gateway.new(f"conv_vae.{cls}") if by_default else gateway.new(f"conv_vae.{cls}", **cfg)
+        return recognise(gateway, model, spec, {"forward": (x,)}, seed=seed)
 
 
 def variant_of(gateway, cls: str, cfg: dict, x: torch.Tensor, hint: str, layers_item: str, seed: int = 0):

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import norm
 
-from autograder.checks import assert_close, expect, expect_tensor, repro_tensor
+from autograder.checks import assert_close, expect, expect_defaults, expect_tensor, repro_tensor
 from autograder.errors import SubmissionError
 from autograder.graded.conv_vae.layers import MODULE
 from autograder.rubric import item
@@ -50,6 +50,10 @@ def test_top_variance_dims(gateway, draw, data):
     ranked = np.sort(var)[::-1][:k]
     expect(np.array_equal(var[idx], ranked), "variances of the returned dims, in order",
            f"{np.round(ranked, 4).tolist()} (largest first)", f"{np.round(var[idx], 4).tolist()}", TOP_HINT, repro)
+    with_two = gateway.call("conv_vae.top_variance_dims", emb, 2)
+    expect_defaults(gateway, "conv_vae.top_variance_dims", {"k": "2"}, lambda: expect(  # the default k
+        torch.equal(gateway.call("conv_vae.top_variance_dims", emb), with_two), "top_variance_dims(embeddings)",
+        f"the dims of top_variance_dims(embeddings, k=2), {with_two.tolist()}", "other dims", TOP_HINT, repro))
 
 
 @item("CONV.5b", 4, held_out=1)
@@ -73,12 +77,14 @@ def _rounded(values) -> list:
     return [round(float(v), 3) for v in values]
 
 
-def traverse(gateway, lat, dims, n, d=28):
-    """Run latent_traversal on the grader's identity decoder; returns (codes it decoded (M, lat), requires_grad)."""
+def traverse(gateway, lat, dims, n, d=28, by_default: bool = False):
+    """Run latent_traversal on the grader's identity decoder (``by_default``: without ``n``, whose default is the
+    contract's 7); returns (codes it decoded (M, lat), requires_grad, the call as text)."""
     decoder = gateway.trusted("autograder.probes:identity_decoder", lat, d)
-    call = f"latent_traversal(decoder, {lat}, {dims if isinstance(dims, list) else repro_tensor(dims)}, n={n})"
-    out = gateway.trusted("autograder.probes:call_requires_grad", MODULE, "latent_traversal", decoder, lat, dims, n,
-                          label="conv_vae.latent_traversal")
+    shown = dims if isinstance(dims, list) else repro_tensor(dims)
+    call = f"latent_traversal(decoder, {lat}, {shown}{'' if by_default else f', n={n}'})"
+    out = gateway.trusted("autograder.probes:call_requires_grad", MODULE, "latent_traversal", decoder, lat, dims,
+                          *(() if by_default else (n,)), label="conv_vae.latent_traversal")
     m = n ** len(dims)
     images = expect_tensor(out["value"], call, (m, 1, d, d),
                            f"Return one decoded image per value{' pair' if m > n else ''}, stacked along dim 0.", call)
@@ -144,6 +150,9 @@ def test_traversal_one_dim(gateway, draw):
         expect(not requires_grad, f"requires_grad of {call}", "False (decoded without gradient tracking)", "True",
                "Decode without tracking gradients (the contract says: no gradient): traversals are for looking, "
                "not for training.", call)
+    if not draw.held_out:  # the default n, published
+        expect_defaults(gateway, "conv_vae.latent_traversal", {"n": "7"},
+                        lambda: traverse(gateway, 16, [3], 7, by_default=True))
 
 
 @item("CONV.5d", 5, held_out=2)

@@ -3,9 +3,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder import protocol
 from autograder.calibration import CVAE_SMOKE, KS_TEST
-from autograder.checks import assert_close, expect, expect_learns, expect_parts, expect_tensor
+from autograder.checks import assert_close, expect, expect_defaults, expect_learns, expect_parts, expect_tensor
 from autograder.recognition import expect_layers, expect_variant
 from autograder.reparameterize_checks import (
     check_reparameterize_distribution,
@@ -38,7 +37,7 @@ def variant_of(recognised, method: str, call: str, hint: str):
     return expect_variant(recognised(any_hidden=True), method, call, "CVAE.2a", hint)
 
 
-CONTRACT_DEFAULTS = {"n_dims_data": "784", "n_classes": "10", "n_dims_hidden": "256", "n_dims_code": "40"}
+CONTRACT_DEFAULTS = {"n_dims_data": "784", "n_classes": "10", "n_dims_hidden": "256", "n_dims_code": "40"}  # reprs
 
 
 @item("CVAE.2a", 6)
@@ -46,16 +45,8 @@ def test_layer_shapes(gateway, recognised):
     """Layers: encoder 794-256-(40, 40), decoder 50-256-784 (also by default), recognised from outputs on weights"""
     for dims in [(784, 10, 256, 40), (100, 3, 32, 5)]:
         expect_layers(recognised(*dims), f"CVAE({', '.join(map(str, dims))})", LAYERS_HINT)
-    try:
-        expect_layers(recognised(), "CVAE() (default arguments)", LAYERS_HINT)
-    except AssertionError as err:  # the sizes work, so a default differs: name it
-        declared = gateway.trusted("autograder.probes:defaults", protocol.module_ref("cvae"), "CVAE", label="CVAE")
-        differ = [f"{k}={declared[k]}" for k, v in CONTRACT_DEFAULTS.items() if declared.get(k, v) != v]
-        raise AssertionError(
-            "CVAE() with its default arguments does not build the contract's layers (794-256-(40, 40) and "
-            "50-256-784), though CVAE(784, 10, 256, 40) does: the defaults are part of the contract "
-            "(n_dims_data=784, n_classes=10, n_dims_hidden=256, n_dims_code=40)"
-            + (f"; yours say {', '.join(differ)}" if differ else "") + ".") from err
+    expect_defaults(gateway, "cvae.CVAE", CONTRACT_DEFAULTS,
+                    lambda: expect_layers(recognised(), "CVAE() (default arguments)", LAYERS_HINT))
 
 
 @item("CVAE.2b", 6)

@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from autograder.checks import expect, fail
+from autograder.checks import expect, expect_defaults, fail
 from autograder.errors import SubmissionError
 from autograder.rubric import item
 
@@ -81,6 +81,21 @@ def test_subset_distinct_in_range(gateway, draw):
                f"examples of the Subset returned by {what}", "subset[k] == dataset[indices[k]] for the given dataset",
                info["error"] or "a Subset of another object",
                "Wrap the dataset you were given: Subset(dataset, indices).", rep)
+    if not draw.held_out:  # the defaults, published
+        expect_defaults(gateway, "faces.celeba_subset", {"n": "50000", "seed": "0"}, lambda: expect(
+            digest(gateway) == digest(gateway, 50000, 0) != "",
+            f"celeba_subset(dataset) for a dataset of length {DEFAULT_SIZE}",
+            "the subset of celeba_subset(dataset, n=50000, seed=0)", "another one", HINT))
+
+
+DEFAULT_SIZE = 60_000  # more than the default n
+
+
+def digest(gateway, *arguments) -> str:
+    """``probes.subset_digest`` of celeba_subset(dataset, *arguments) for a dataset of ``DEFAULT_SIZE`` examples."""
+    data = gateway.trusted("autograder.probes:range_dataset", DEFAULT_SIZE, label=f"a dataset of length {DEFAULT_SIZE}")
+    return gateway.trusted("autograder.probes:subset_digest", gateway.call("faces.celeba_subset", data, *arguments),
+                           label="reading your Subset")
 
 
 def seeded_case(draw) -> tuple:

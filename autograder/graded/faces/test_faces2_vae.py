@@ -6,7 +6,7 @@ from scipy import stats
 
 from autograder import oracles
 from autograder.calibration import FACES_SMOKE, KS_TEST
-from autograder.checks import assert_close, expect, expect_learns, expect_parts, expect_tensor
+from autograder.checks import assert_close, expect, expect_defaults, expect_learns, expect_parts, expect_tensor
 from autograder.reparameterize_checks import ks_mu_sigma, ks_p_min
 from autograder.rubric import item
 
@@ -64,6 +64,11 @@ def test_encode_decode_shapes(gateway, draw):
                "End the decoder with a Sigmoid so outputs are Bernoulli means.",
                f"FaceVAE({code}).decode(20 * torch.randn(4, {code}))")
         one_image_keeps_its_batch_dimension(gateway, model, label, X[:1], code)
+    if not draw.held_out:  # the default code size, published
+        def default_code():
+            mu = expect_parts(gateway.new("faces.FaceVAE").encode(X), 2, "FaceVAE().encode(x)", "mu, logvar")[0]
+            expect_tensor(mu, f"mu from FaceVAE().encode(x), x of shape {SHAPE}", (4, 128), CODE_HINT)
+        expect_defaults(gateway, "faces.FaceVAE", {"n_dims_code": "128"}, default_code)
 
 
 def one_image_keeps_its_batch_dimension(gateway, model, label: str, x, code: int) -> None:

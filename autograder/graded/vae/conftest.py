@@ -24,16 +24,17 @@ def vae(gateway):
 def recognised(gateway):
     """recognised(kind, *sizes) -> ``recognition.Match`` of a fresh Autoencoder(kind, *sizes) against the
     contract's layers with those sizes (784, 512, 2 when none are given; with ``any_hidden``, the hidden
-    width the model has)."""
+    width the model has). ``kind`` None: Autoencoder() with no arguments, against the contract's "ae"."""
     from autograder.recognition import recognise
 
     def get(kind, *sizes, any_hidden=False):
         data, hidden, code = sizes or (784, 512, CODE)
         calls = specs.mlp_calls(data, code, seed=13)
-        sized = {"kind": kind, "data": data, "hidden": hidden, "code": code}
+        sized = {"kind": kind or "ae", "data": data, "hidden": hidden, "code": code}
         spec = specs.with_model_hidden(specs.mlp_autoencoder, data, **sized) if any_hidden else \
             specs.mlp_autoencoder(**sized)
-        return recognise(gateway, gateway.new("vae.Autoencoder", kind, *sizes), spec, calls)
+        arguments = (kind, *sizes) if kind is not None else ()
+        return recognise(gateway, gateway.new("vae.Autoencoder", *arguments), spec, calls)
 
     return get
 

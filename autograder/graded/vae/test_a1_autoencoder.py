@@ -1,7 +1,7 @@
 """A.1 (20 points): the plain autoencoder's layers, encode, decode and forward."""
 import torch
 
-from autograder.checks import assert_close, expect, expect_parts, expect_tensor
+from autograder.checks import assert_close, expect, expect_defaults, expect_parts, expect_tensor
 from autograder.errors import SubmissionError
 from autograder.recognition import expect_layers, expect_variant
 from autograder.rubric import item
@@ -10,12 +10,17 @@ LAYERS_HINT = ("Encoder: data -> hidden -> code; decoder: code -> hidden -> data
                "use n_dims_hidden and n_dims_code instead of fixed numbers.")
 
 
+CONTRACT_DEFAULTS = {"autoencoder_type": "'ae'", "n_dims_data": "784", "n_dims_hidden": "512", "n_dims_code": "2"}
+
+
 @item("A.1a", 5)
-def test_layer_shapes(recognised):
-    """Autoencoder layers: 784-512-2-512-784, recognised from outputs on weights the grader loads"""
+def test_layer_shapes(gateway, recognised):
+    """Autoencoder layers: 784-512-2-512-784 (also by default), recognised from outputs on weights the grader loads"""
     for sizes in [(), (784, 100, 5)]:
         call = f"Autoencoder({', '.join(map(repr, ('ae', *sizes)))})"
         expect_layers(recognised("ae", *sizes), call, LAYERS_HINT)
+    expect_defaults(gateway, "vae.Autoencoder", CONTRACT_DEFAULTS,
+                    lambda: expect_layers(recognised(None), "Autoencoder() (default arguments)", LAYERS_HINT))
 
 
 @item("A.1b", 4)
