@@ -19,12 +19,8 @@ import torch
 
 from autograder import oracles
 from autograder.checks import expect_parts, expect_tensor
-from autograder.digit_metrics import (
-    knn_accuracy,
-    latent_grid,
-    mean_image_mse,
-    nearest_mse,
-)
+from course.digit_metrics import knn_accuracy, latent_grid, mean_image_mse, nearest_mse, recognition_rates
+from course.likelihood import elbo_terms
 
 TRAIN_PROBE = 512  # training images on which the loss before and after training is measured
 
@@ -108,12 +104,17 @@ def smoke_run(gateway, target: str, assignment: str, cfg: dict, *args, label: st
     return run
 
 
+def checked(decode, x: torch.Tensor):
+    """``decode``, failing with a message unless it returns a tensor shaped like ``x`` (what ``elbo_terms`` needs)."""
+    return lambda z: expect_tensor(decode(z), "the decoded codes", tuple(x.shape))
+
+
 def vae_terms(model, x: torch.Tensor, seed: int = 0) -> dict:
     """``elbo_terms`` of a model with ``encode(x) -> (mu, logvar)`` and ``decode(z)``; adds "mu", "logvar"."""
     mu, logvar = model.encode(x)
     mu = expect_tensor(mu, "mu from encode", (x.shape[0], mu.shape[-1]))
     logvar = expect_tensor(logvar, "logvar from encode", tuple(mu.shape))
-    return {**oracles.elbo_terms(x, mu, torch.exp(0.5 * logvar), model.decode, seed), "mu": mu, "logvar": logvar}
+    return {**elbo_terms(x, mu, torch.exp(0.5 * logvar), checked(model.decode, x), seed), "mu": mu, "logvar": logvar}
 
 
 def ae_terms(model, x: torch.Tensor) -> dict:
@@ -176,7 +177,7 @@ def conv_vae_terms(model, x_test: torch.Tensor, seed: int = 0) -> dict:
     if not bool((sigma > 0).all() & torch.isfinite(sigma).all() & torch.isfinite(mu).all()):
         raise AssertionError(f"sigma of the trained encoder: expected finite values > 0, got values in "
                              f"[{float(sigma.min()):.3g}, {float(sigma.max()):.3g}]. sigma is exp of the std head.")
-    return oracles.elbo_terms(x_test, mu, sigma, model.get("decoder"), seed)
+    return elbo_terms(x_test, mu, sigma, checked(model.get("decoder"), x_test), seed)
 
 
 def cvae_terms(model, x: torch.Tensor, y: torch.Tensor, seed: int = 0) -> dict:
@@ -184,7 +185,7 @@ def cvae_terms(model, x: torch.Tensor, y: torch.Tensor, seed: int = 0) -> dict:
     mu, logvar = model.encode(x, y)
     mu = expect_tensor(mu, "mu from encode(x, y)", (x.shape[0], mu.shape[-1]))
     logvar = expect_tensor(logvar, "logvar from encode(x, y)", tuple(mu.shape))
-    return oracles.elbo_terms(x, mu, torch.exp(0.5 * logvar), lambda z: model.decode(z, y), seed)
+    return elbo_terms(x, mu, torch.exp(0.5 * logvar), checked(lambda z: model.decode(z, y), x), seed)
 
 
 def cvae_smoke_metrics(run: SmokeRun, digits: dict, seed: int = 0) -> dict:
@@ -197,3 +198,19 @@ def cvae_smoke_metrics(run: SmokeRun, digits: dict, seed: int = 0) -> dict:
     test = terms(run.after, digits["x_test"], digits["y_test"])
     return {"train_first": terms(run.before, x_train, y_train)["loss"],
             "train_last": terms(run.after, x_train, y_train)["loss"], "test_loss": test["loss"], "kl": test["kl"]}
+
+
+def cvae_prior_samples(model, labels: torch.Tensor, code: int, seed: int, n_classes: int = 10) -> torch.Tensor:
+    """The grader's own sampler on a (rebuilt) CVAE: z ~ N(0, I) from a seeded generator, decoded with
+    one_hot(labels); (N, 784). The submitted ``sample`` is judged by its own items."""
+    z = torch.randn(labels.numel(), code, generator=torch.Generator().manual_seed(seed))
+    y = torch.nn.functional.one_hot(labels, n_classes).float()
+    return expect_tensor(model.decode(z, y), f"decode(z, y) for {labels.numel()} prior codes", (labels.numel(), 784))
+
+
+def label_recognition(model, classifier, n_per_class: int, seed: int, code: int = 40, n_classes: int = 10) -> dict:
+    """Draw ``n_per_class`` images per class from the trained (rebuilt) CVAE with ``cvae_prior_samples``
+    and let ``classifier`` read them. Returns the fraction recognised as the requested class, overall and
+    per class."""
+    labels = torch.arange(n_classes).repeat(n_per_class)
+    return recognition_rates(classifier, cvae_prior_samples(model, labels, code, seed, n_classes), labels, n_classes)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import torch
 
-from autograder.oracles import elbo_terms
 from course import likelihood, registry
+from course.likelihood import elbo_terms
 from course.gallery_page import render
 from course.runs import run
 
@@ -117,7 +117,7 @@ def numbers(spec, options: dict, result) -> dict:
         found["reconstruction"] = float(torch.nn.functional.binary_cross_entropy(recon, x, reduction="sum")) / len(x)
         return found
     encode, decode = spec.posterior(model, module, y)
-    terms = elbo_terms(x, *encode(x), decode, seed=0)  # the grader's ELBO oracle
+    terms = elbo_terms(x, *encode(x), decode, seed=0)  # the ELBO the grader's smoke items use
     found["reconstruction"], found["kl"] = terms["reconstruction"], terms["kl"]
     found["iwae"] = {str(k): v for k, v in likelihood.iwae_bounds(encode, decode, x, (1, 10, 100)).items()}
     if hasattr(model, "sample"):  # a conditional model: are its samples of each label read as that label?
@@ -127,7 +127,7 @@ def numbers(spec, options: dict, result) -> dict:
 
 def cvae_recognition(model, device, per_class: int = 100) -> dict:
     """Fraction of the CVAE's samples of each label that the grader's digit classifier reads as that label."""
-    from autograder.digit_metrics import digit_classifier, recognition_rates
+    from course.digit_metrics import digit_classifier, recognition_rates
     from course.data import load_images
 
     x, y = load_images("digits", train=True)

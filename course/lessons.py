@@ -4,7 +4,7 @@
     [x.shown for x in lessons]                # each: figure, what to look for, value, bound
 
 A check reads the trained model and the run's test set, never the PNG. The digit classifier is the
-grader's own (``autograder.digit_metrics.digit_classifier``, a logistic regression fitted on the
+grader's own (``course.digit_metrics.digit_classifier``, a logistic regression fitted on the
 binarized embedded digits; it imports nothing from solutions/). Every bound sits in ``BOUNDS`` with
 how it was calibrated: measured on the references' runs of the gallery's quick schedule on the embedded
 digits, then set with a margin; a bound is never moved to make a run pass.
@@ -94,7 +94,7 @@ _CLASSIFIER = {}
 def classifier():
     """The grader's digit classifier, fitted once per process on the embedded training digits."""
     if "digits" not in _CLASSIFIER:
-        from autograder.digit_metrics import digit_classifier
+        from course.digit_metrics import digit_classifier
         from course.data import load_images
 
         x, y = load_images("digits", train=True)

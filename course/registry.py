@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from autograder import calibration
 from course import lessons, losses, run_hooks
 from course.data import binarize
 
@@ -66,8 +65,6 @@ class Assignment:
     gallery: tuple = ((None, {}),)  # ((gallery key suffix or None, extra options), ...): one reference run each
     # the gallery's --quick options; "epochs" count epochs of the real data set, as ``epochs`` does
     quick: dict = field(default_factory=lambda: {"epochs": 5})
-    smoke: dict | None = None       # the autograder's smoke-run settings and thresholds (autograder.calibration)
-    smoke_rules: dict | None = None  # each threshold's calibration rule (autograder.calibration, scripts/calibrate.py)
 
     @property
     def file(self) -> str:
@@ -96,9 +93,7 @@ ASSIGNMENTS = (
         epoch_figures=run_hooks.reconstructions_and_samples, final_figures=run_hooks.latent_plane,
         posterior=run_hooks.mlp_posterior, lessons=lessons.prior_samples,
         gallery=(("ae", {"type": "ae"}), ("vae", {"type": "vae"})),
-        quick={"epochs": 2.5},  # 150,000 images: 101 passes over the embedded digits
-        smoke=calibration.VAE_SMOKE,
-        smoke_rules=calibration.VAE_RULES),
+        quick={"epochs": 2.5}),  # 150,000 images: 101 passes over the embedded digits
     Assignment(
         "cvae", "conditional VAE on binarized MNIST", points=100,
         manual=(("CVAE", "Written derivation of the conditional ELBO"),),
@@ -107,9 +102,7 @@ ASSIGNMENTS = (
         folder=lambda o: f"CVAE-lr={o['lr']:g}-ep={o['epochs']}",
         epoch_figures=run_hooks.samples_by_class, final_figures=run_hooks.style_by_class,
         posterior=run_hooks.cvae_posterior, lessons=lessons.class_samples,
-        quick={"epochs": 1.25},  # 75,000 images: 51 passes
-        smoke=calibration.CVAE_SMOKE,
-        smoke_rules=calibration.CVAE_RULES),
+        quick={"epochs": 1.25}),  # 75,000 images: 51 passes
     Assignment(
         "conv_vae", "convolutional VAE on Fashion-MNIST, latent traversals", points=100,
         manual=(("CONV", "Written answer: why the ELBO is a lower bound on log p(x)"),),
@@ -118,17 +111,13 @@ ASSIGNMENTS = (
         folder=lambda o: f"ConvVAE-lat=16-lr={o['lr']:g}-ep={o['epochs']}",
         epoch_figures=run_hooks.conv_reconstructions_and_samples, final_figures=run_hooks.traversals,
         posterior=run_hooks.conv_posterior, lessons=lessons.reconstructions_and_codes,
-        quick={"epochs": 0.5},  # 30,000 images: 21 passes
-        smoke=calibration.CONV_VAE_SMOKE,
-        smoke_rules=calibration.CONV_VAE_RULES),
+        quick={"epochs": 0.5}),  # 30,000 images: 21 passes
     Assignment(
         "pca_ae", "PCA against the autoencoder", points=100,
         manual=(("PCA", "Written comparison of PCA and the autoencoder"),),
         epochs=20, prepare=_flat, grader_loss=losses.mse_sum, run=run_hooks.pca_run,
         folder=lambda o: f"PCA-AE-ep={o['epochs']}", lessons=lessons.autoencoder_beats_pca,
-        quick={"epochs": 1, "ks": [2, 4, 8, 16]},  # 60,000 images (41 passes) per latent size
-        smoke=calibration.PCA_AE_SMOKE,
-        smoke_rules=calibration.PCA_AE_RULES),
+        quick={"epochs": 1, "ks": [2, 4, 8, 16]}),  # 60,000 images (41 passes) per latent size
     Assignment(
         "faces", "VAE for 64 x 64 CelebA faces", points=20, bonus=True,
         manual=(("FACES", "Attached samples and loss curve of a 100-epoch CelebA run"),),
@@ -138,9 +127,7 @@ ASSIGNMENTS = (
         folder=lambda o: f"FaceVAE-code=128-lr={o['lr']:g}-ep={o['epochs']}",
         epoch_figures=run_hooks.reconstructions_and_samples, posterior=run_hooks.mlp_posterior,
         lessons=lessons.face_reconstructions,
-        quick={"epochs": 0.6},  # 30,000 images: 66 passes over 461 generated faces
-        smoke=calibration.FACES_SMOKE,
-        smoke_rules=calibration.FACES_RULES),
+        quick={"epochs": 0.6}),  # 30,000 images: 66 passes over 461 generated faces
 )
 _BY_NAME = {a.name: a for a in ASSIGNMENTS}
 

@@ -2,12 +2,12 @@
 
     python scripts/calibrate.py ASSIGNMENT [--seeds 20] [--contrasts] [--out FILE]
 
-Reads the assignment's smoke settings from ``course.registry`` (the dicts of autograder/calibration.py),
+Reads the assignment's smoke settings from ``calibration.SMOKE`` (autograder/calibration.py),
 copies solutions/ASSIGNMENT.py into a temporary folder and measures it once per seed with
 ``scripts/measures/ASSIGNMENT.py`` (the trusted trainer, the gateway and the metrics of the
 graded items), then writes docs/calibration/ASSIGNMENT.txt: the settings, one row per seed, each metric's
 range and its value at the graded seed, and every threshold's stored value beside the value its rule
-(the registry entry's ``smoke_rules``, from autograder/calibration.py) gives from this run's ranges: OK when
+(``calibration.RULES[ASSIGNMENT]``, from autograder/calibration.py) gives from this run's ranges: OK when
 they are equal and every measured run passes the stored value, MISMATCH otherwise (exit status 1).
 
 Where the contract leaves the architecture free, the measures module lists other correct architectures
@@ -97,12 +97,12 @@ def report(name: str, module, settings: dict, runs: dict, fixed: dict) -> tuple[
         lines.append(f"{m:<{width}} {number(ranges[m][0]):>12} {number(ranges[m][1]):>12} {at:>12}")
     lines += ["", "thresholds (key, stored, rule's value from these ranges, verdict, rule):"]
     all_ok = True
-    for key, rule, stored in calibration.thresholds(registry.get(name).smoke_rules, settings):
+    for key, rule, stored in calibration.thresholds(calibration.RULES[name], settings):
         value, word = verdict(rule, stored, *ranges[rule.metric])
         all_ok &= word != "MISMATCH"
         lines.append(f"{key:<24} {number(stored):>10} {number(value):>10}  {word:<20} {rule.text}")
     lines += ["", "false failures at the stored thresholds (a correct model of each architecture):"]
-    for key, rule, stored in calibration.thresholds(registry.get(name).smoke_rules, settings):
+    for key, rule, stored in calibration.thresholds(calibration.RULES[name], settings):
         for label, (rows_, _) in runs.items():
             lines.append(f"{key:<24} {label:<28} {false_failures(rule, stored, [r[rule.metric] for r in rows_])}")
     return "\n".join(lines) + "\n", all_ok
@@ -110,13 +110,13 @@ def report(name: str, module, settings: dict, runs: dict, fixed: dict) -> tuple[
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("assignment", choices=[n for n in registry.names() if registry.get(n).smoke is not None])
+    parser.add_argument("assignment", choices=[n for n in registry.names() if n in calibration.SMOKE])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--contrasts", action="store_true", help="also grade the module's bug contrasts")
     parser.add_argument("--out", type=Path, help="where to write (default docs/calibration/ASSIGNMENT.txt)")
     args = parser.parse_args()
     name = args.assignment
-    settings = registry.get(name).smoke
+    settings = calibration.SMOKE[name]
     module = importlib.import_module(f"measures.{name}")
     out = args.out or ROOT / "docs" / "calibration" / f"{name}.txt"
 

@@ -15,7 +15,7 @@ from autograder import calibration
 from course import registry
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "calibration"
-SMOKED = [name for name in registry.names() if registry.get(name).smoke is not None]
+SMOKED = [name for name in registry.names() if name in calibration.SMOKE]
 
 
 def recorded_ranges(name: str) -> dict[str, tuple[float, float]]:
@@ -33,13 +33,13 @@ def recorded_ranges(name: str) -> dict[str, tuple[float, float]]:
 
 @pytest.mark.parametrize("name", registry.names())
 def test_smoke_settings_come_with_rules(name):
-    spec = registry.get(name)
-    assert (spec.smoke is None) == (spec.smoke_rules is None), f"{name}: smoke settings and smoke_rules go together"
+    assert (name in calibration.SMOKE) == (name in calibration.RULES), f"{name}: smoke settings and rules go together"
+    assert set(calibration.SMOKE) <= set(registry.names()), "smoke settings for an assignment the registry lacks"
 
 
 @pytest.mark.parametrize("name", SMOKED)
 def test_every_threshold_has_a_rule_on_a_recorded_metric(name):
-    settings, rules = registry.get(name).smoke, registry.get(name).smoke_rules
+    settings, rules = calibration.SMOKE[name], calibration.RULES[name]
     thresholds = set(settings) - calibration.SETTING_KEYS
     assert thresholds == set(rules), f"{name}: threshold keys without a rule or rules without a key"
     ranges = recorded_ranges(name)
@@ -49,13 +49,13 @@ def test_every_threshold_has_a_rule_on_a_recorded_metric(name):
 
 
 THRESHOLDS = [pytest.param(name, key, id=f"{name}-{key}") for name in SMOKED
-              for key, _, _ in calibration.thresholds(registry.get(name).smoke_rules, registry.get(name).smoke)]
+              for key, _, _ in calibration.thresholds(calibration.RULES[name], calibration.SMOKE[name])]
 
 
 @pytest.mark.parametrize(("name", "key"), THRESHOLDS)
 def test_stored_threshold_follows_its_rule(name, key):
     ranges = recorded_ranges(name)
-    rule, stored = next((r, s) for k, r, s in calibration.thresholds(registry.get(name).smoke_rules, registry.get(name).smoke)
+    rule, stored = next((r, s) for k, r, s in calibration.thresholds(calibration.RULES[name], calibration.SMOKE[name])
                         if k == key)
     value = rule.value(*ranges[rule.metric])
     assert abs(value - stored) <= 1e-6 * rule.step, (
@@ -66,7 +66,7 @@ def test_stored_threshold_follows_its_rule(name, key):
 @pytest.mark.parametrize("name", SMOKED)
 def test_the_reference_passes_its_own_thresholds(name):
     ranges = recorded_ranges(name)
-    for key, rule, stored in calibration.thresholds(registry.get(name).smoke_rules, registry.get(name).smoke):
+    for key, rule, stored in calibration.thresholds(calibration.RULES[name], calibration.SMOKE[name]):
         lo, hi = ranges[rule.metric]
         assert rule.passes(lo, hi, stored), f"{name} {key} = {stored}: the reference's {rule.metric} spans {lo}..{hi}"
 

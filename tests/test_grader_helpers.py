@@ -12,7 +12,7 @@ from autograder.graded.pca_ae import pca_oracle
 
 
 def test_digit_classifier_reads_digits(digits_flat):
-    from autograder.digit_metrics import digit_classifier
+    from course.digit_metrics import digit_classifier
 
     x_train, y_train, x_test, y_test = digits_flat
     clf = digit_classifier(x_train, y_train)

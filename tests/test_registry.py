@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from autograder.calibration import SMOKE
 from autograder.rubric import declared_items
 from course import registry
 from tests.variants import ROOT, SOLUTIONS, STUBS
@@ -34,10 +35,10 @@ def test_entry_has_every_piece(name):
         ("a results folder name", spec.folder is not None),
         ("a training run: build + loss, or a run of its own",
          spec.run is not None or (spec.build is not None and spec.loss is not None)),
-        ("the grader's smoke loss and settings, or neither",
-         (spec.grader_loss is None) == (spec.smoke is None)),
+        ("the grader's smoke loss and settings (autograder.calibration.SMOKE), or neither",
+         (spec.grader_loss is None) == (name not in SMOKE)),
         ("smoke settings with epochs, batch_size, lr and seed",
-         spec.smoke is None or {"epochs", "batch_size", "lr", "seed"} <= set(spec.smoke)),
+         name not in SMOKE or {"epochs", "batch_size", "lr", "seed"} <= set(SMOKE[name])),
         ("a quick schedule for the gallery", "epochs" in spec.quick),
     ] if not ok]
     assert not missing, f"registry entry {name!r} lacks: " + "; ".join(missing)
@@ -125,3 +126,17 @@ def test_file_docstring_totals(folder):
         stated = re.search(r"\((\d+) points\)", (folder / spec.file).read_text().split('"""')[1])
         if stated:
             assert int(stated.group(1)) == spec.points, f"{spec.file}: docstring says {stated.group(1)} points"
+
+
+def test_course_imports_nothing_from_the_grader():
+    """The layers run one way: the grader imports the course, never the reverse, so the course (training, data,
+    figures) ships and runs without the grader."""
+    import ast
+
+    offenders = []
+    for path in sorted((ROOT / "course").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            offenders += [f"{path.name}: {n}" for n in names if n == "autograder" or n.startswith("autograder.")]
+    assert not offenders, offenders

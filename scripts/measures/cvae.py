@@ -1,7 +1,7 @@
 """What CVAE_SMOKE's thresholds are calibrated on: the reference CVAE trained with the trusted smoke trainer
 (loss "cvae") through the gateway (a copy of cvae.py, as in grading; a fresh worker per seed), judged on the
 model rebuilt in the parent by ``evaluate.cvae_smoke_metrics`` (CVAE.2j) and by the grader's classifier
-reading decoded prior samples as their label (``digit_metrics.label_recognition``, CVAE.4e).
+reading decoded prior samples as their label (``evaluate.label_recognition``, CVAE.4e).
 ``contrasts``: a label bug (the decoder ignoring y) that recognition must fail.
 
 Used by ``python scripts/calibrate.py cvae [--contrasts]``.
@@ -19,7 +19,7 @@ BUGS = {  # label bugs recognition must catch: (old, new) edits of the reference
 
 
 def _digits():
-    from autograder.digit_metrics import digit_classifier
+    from course.digit_metrics import digit_classifier
     from course.data import load_images
 
     x_train, y_train = load_images("digits", train=True)
@@ -30,7 +30,7 @@ def _digits():
 
 def _measure(folder: Path, settings: dict, seed: int, digits: dict, classifier) -> dict[str, float]:
     from autograder import specs
-    from autograder.digit_metrics import label_recognition
+    from autograder.evaluate import label_recognition
     from autograder.evaluate import cvae_smoke_metrics, smoke_run
     from autograder.gateway import Gateway
 

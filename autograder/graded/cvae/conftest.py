@@ -39,7 +39,7 @@ def trained(smoke_models):
 @pytest.fixture(scope="session")
 def classifier(digits):
     """The grader's digit recogniser (logistic regression on the binarized training digits), fit in the parent."""
-    from autograder.digit_metrics import digit_classifier
+    from course.digit_metrics import digit_classifier
 
     return digit_classifier(digits["x_train"], digits["y_train"])
 
@@ -64,7 +64,7 @@ def metrics(trained, digits):
 def recognition(trained, classifier):
     """recognition() -> how often the grader's classifier reads images the trained CVAE decodes from prior codes
     (the grader's own sampler, on the rebuilt model) as their label."""
-    from autograder.digit_metrics import label_recognition
+    from autograder.evaluate import label_recognition
 
     cache = {}
 

@@ -1,11 +1,9 @@
-"""Measures on the digits that the smoke items of vae.py and cvae.py judge, all computed in the parent:
-the mean-image baseline, k-nearest-neighbour accuracy of latent codes, the latent grid, the distance of
-samples to the training set, and the grader's own digit classifier and conditional sampler."""
+"""Measures on the digits, shared by the course's figures and lessons and the grader's smoke items: the
+mean-image baseline, k-nearest-neighbour accuracy of latent codes, the latent grid, the distance of samples
+to the training set, a digit classifier and how often it reads images as their labels."""
 from __future__ import annotations
 
 import torch
-
-from autograder.checks import expect_tensor
 
 
 def mean_image_mse(x_train: torch.Tensor, x_test: torch.Tensor) -> float:
@@ -45,22 +43,6 @@ def digit_classifier(x_train: torch.Tensor, y_train: torch.Tensor, c: float = 0.
     x = torch.round(x_train).double().numpy()
     with threadpool_limits(1, user_api="blas"):
         return LogisticRegression(C=c, max_iter=300).fit(x, y_train.numpy())
-
-
-def cvae_prior_samples(model, labels: torch.Tensor, code: int, seed: int, n_classes: int = 10) -> torch.Tensor:
-    """The grader's own sampler on a (rebuilt) CVAE: z ~ N(0, I) from a seeded generator, decoded with
-    one_hot(labels); (N, 784). The submitted ``sample`` is judged by its own items."""
-    z = torch.randn(labels.numel(), code, generator=torch.Generator().manual_seed(seed))
-    y = torch.nn.functional.one_hot(labels, n_classes).float()
-    return expect_tensor(model.decode(z, y), f"decode(z, y) for {labels.numel()} prior codes", (labels.numel(), 784))
-
-
-def label_recognition(model, classifier, n_per_class: int, seed: int, code: int = 40, n_classes: int = 10) -> dict:
-    """Draw ``n_per_class`` images per class from the trained (rebuilt) CVAE with ``cvae_prior_samples``
-    and let ``classifier`` read them. Returns the fraction recognised as the requested class, overall and
-    per class."""
-    labels = torch.arange(n_classes).repeat(n_per_class)
-    return recognition_rates(classifier, cvae_prior_samples(model, labels, code, seed, n_classes), labels, n_classes)
 
 
 def recognition_rates(classifier, images: torch.Tensor, labels: torch.Tensor, n_classes: int = 10) -> dict:
