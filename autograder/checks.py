@@ -82,13 +82,15 @@ def observed_hint(got, expected, batch: int, elements: int, otherwise: str) -> s
 def expect_scaled_bce(loss, p: torch.Tensor, x: torch.Tensor, what: str, depends: str) -> None:
     """The precondition of a "finite at p = 0 or 1" item: ``loss(p, x)`` is the summed BCE times one nonzero factor
     (a batch mean or a flipped sign keep it: they are the value items' concern), on the first half of the ordinary
-    batch ``p``, ``x`` and on it with the targets flipped to 1 - x (a half-precision result is allowed its coarser
+    batch ``p``, ``x`` and on it with the targets p rounds to (a half-precision result is allowed its coarser
     rounding); otherwise the function is no BCE yet, its finiteness cannot be judged, and the item
     says it depends on ``depends``. A constant or a loss of another kind fails here, so it earns nothing."""
     from autograder.oracles import bernoulli_nll
 
     half, ratios, tolerance = max(1, p.shape[0] // 2), [], 1e-3
-    for target in (x[:half], 1 - x[:half]):  # same size, sums far apart: a constant cannot match both
+    # the same batch against its own targets and against the targets p rounds to: same size, sums about three
+    # times apart for any p, so a constant cannot match both
+    for target in (x[:half], (p[:half] > 0.5).to(x.dtype)):
         got, exact = loss(p[:half], target), float(bernoulli_nll(p[:half], target))
         ratios.append(float(got) / exact if isinstance(got, torch.Tensor) and got.numel() == 1 else float("nan"))
         if isinstance(got, torch.Tensor) and got.is_floating_point():  # a half-precision result rounds coarser
