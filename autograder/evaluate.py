@@ -13,7 +13,7 @@ is computed by ``oracles``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
@@ -29,15 +29,12 @@ TRAIN_PROBE = 512  # training images on which the loss before and after training
 class SmokeRun:
     """One smoke training. ``before`` / ``after``: the model rebuilt in the parent from its own weights
     before and after training (``recognition.Rebuilt``), where the contract fixes the architecture.
-    ``first``: what ``before(handle)`` measured on the untrained model (faces.py, no rebuild). ``stand_in``: the
-    methods that deviate from the contract, for which the parent trained the contract's layers instead of the
-    submitted model (``stand_in_model``)."""
+    ``first``: what ``before(handle)`` measured on the untrained model (faces.py, no rebuild)."""
 
     handle: object
     before: object = None
     after: object = None
     first: object = None
-    stand_in: list = field(default_factory=list)  # methods the contract's layers stood in for (stand_in_model)
 
 
 def smoke_data(assignment: str, data=None):
@@ -90,8 +87,7 @@ def smoke_run(gateway, target: str, assignment: str, cfg: dict, *args, label: st
         if not isinstance(spec, architecture.Spec):
             spec = spec([tuple(t.shape) for t in initial])
         match = recognition.recognise(gateway, gateway.new(target, *args, **kwargs), spec, calls)
-        run.stand_in = stand_in_model.deviating(match)
-        if run.stand_in and recognition.rebuild(spec, match, initial).problem == "":
+        if stand_in_model.deviating(match) and recognition.rebuild(spec, match, initial).problem == "":
             run.before, run.after = stand_in_model.train(spec, match, initial, assignment, cfg,
                                                          smoke_data(assignment, data))
             return run

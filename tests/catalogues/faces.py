@@ -174,8 +174,8 @@ ANTIXK = Variant("antixk_vanilla_published", "faces", [
      "            nn.Conv2d(32, 3, 3, padding=1), nn.Sigmoid())\n"),
     (HEADS, "        return self.fc_mu(h), self.fc_var(h)")])
 
-CORRECT += [BURGESS, ANTIXK]
 ARCHITECTURES = [BURGESS, ANTIXK]  # the published architectures FACES_SMOKE's bound is calibrated over
+CORRECT += ARCHITECTURES
 
 # The items each bug may cost beyond its own ``lose`` (the blame check, tests/variants.assert_bug_caught). Every
 # other item must keep its points.

@@ -7,9 +7,9 @@ from contextlib import contextmanager
 import torch
 from hypothesis import strategies as st
 
+from autograder.checks import expect_defaults
 from autograder.errors import SubmissionError
 from autograder.protocol import module_ref
-from autograder.checks import expect_defaults
 from autograder.recognition import expect_layers
 
 MODULE = module_ref("conv_vae")  # the submitted module, as the worker resolves it in trusted calls
@@ -33,10 +33,8 @@ def call_text(cls: str, cfg: dict) -> str:
     return f"{cls}(" + ", ".join(f"{k}={v}" for k, v in cfg.items()) + ")"
 
 
-LAYER_CONFIGS = ({"c1": 16, "c2": 32, "lat": 16, "k": 3, "d": 28}, {"c1": 3, "c2": 5, "lat": 4, "k": 5, "d": 20})
-
-
-CONTRACT_DEFAULTS = {"c1": 16, "c2": 32, "lat": 16, "k": 3, "d": 28}  # Encoder, Decoder and VAE
+CONTRACT_DEFAULTS = {"c1": 16, "c2": 32, "lat": 16, "k": 3, "d": 28}  # the defaults of Encoder, Decoder and VAE
+LAYER_CONFIGS = (CONTRACT_DEFAULTS, {"c1": 3, "c2": 5, "lat": 4, "k": 5, "d": 20})
 
 
 def check_layers(gateway, cls: str, inputs, hint: str, layout_hint: str) -> None:
